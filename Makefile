@@ -1,0 +1,55 @@
+# Naloxone Finder: `make run` serves the directory, `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 3
+# The local server runs in DEBUG mode unless told otherwise (it serves demo data).
+export DEBUG ?= true
+
+.PHONY: install run test lint format migrations-check db-stop superuser bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_zipcodes
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "Naloxone Finder is at http://127.0.0.1:$(PORT)/"
+	@echo "Create an admin login with: make superuser   (then sign in at http://127.0.0.1:$(PORT)/admin/)"
+	@echo ""
+	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+superuser: install
+	$(BIN)/python manage.py createsuperuser
+
+db-stop: install
+	$(BIN)/python -m naloxone_finder.embedded_db stop
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean: db-stop
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,474 @@
+import math
+import zoneinfo
+from datetime import date, datetime
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt, Upper
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .usps import STATE_CHOICES
+
+EARTH_RADIUS_MILES = 3958.8
+MILES_PER_DEGREE_LATITUDE = 69.0
+
+zip_code_validator = RegexValidator(r"^\d{5}$", _("Enter a 5-digit ZIP code."))
+latitude_validators = [MinValueValidator(-90), MaxValueValidator(90)]
+longitude_validators = [MinValueValidator(-180), MaxValueValidator(180)]
+
+
+def validate_timezone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def normalize_phone(value: str) -> str:
+    """Return a US phone number in E.164 form (+12125550100), or raise ValidationError."""
+    if not value or not value.strip():
+        return ""
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ValidationError(
+            _("%(value)s is not a phone number. Use a 10-digit US number like (212) 555-0100."),
+            params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """Show a stored number the way people in the US write it: (212) 555-0100."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, "US")
+    if number.country_code == 1:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class Point:
+    """A place on the map the search measures from, with what to call it."""
+
+    def __init__(self, latitude: float, longitude: float, label: str = "", state: str = ""):
+        self.latitude = latitude
+        self.longitude = longitude
+        self.label = label
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f"Point({self.latitude}, {self.longitude}, {self.label!r}, {self.state!r})"
+
+
+def bounding_box(point: Point, miles: float) -> tuple[float, float, float, float] | None:
+    """The latitude/longitude box that holds every place within `miles` of `point`.
+
+    Returns (min_lat, max_lat, min_lng, max_lng), or None for the longitude part when
+    the box would cross the antimeridian or a pole (then only latitude narrows it).
+    """
+    lat_span = miles / MILES_PER_DEGREE_LATITUDE
+    cos_lat = math.cos(math.radians(point.latitude))
+    min_lat, max_lat = point.latitude - lat_span, point.latitude + lat_span
+    if cos_lat < 0.01:
+        return (min_lat, max_lat, -180.0, 180.0)
+    lng_span = lat_span / cos_lat
+    min_lng, max_lng = point.longitude - lng_span, point.longitude + lng_span
+    if min_lng < -180 or max_lng > 180:
+        return (min_lat, max_lat, -180.0, 180.0)
+    return (min_lat, max_lat, min_lng, max_lng)
+
+
+def great_circle_miles(point: Point):
+    """A SQL expression: haversine distance in miles from `point` to each row."""
+    lat0 = math.radians(point.latitude)
+    half_dlat = (Radians(F("latitude")) - lat0) / 2
+    half_dlng = (Radians(F("longitude")) - math.radians(point.longitude)) / 2
+    a = Power(Sin(half_dlat), 2) + math.cos(lat0) * Cos(Radians(F("latitude"))) * Power(
+        Sin(half_dlng), 2
+    )
+    # LEAST guards ASIN against a rounding error just above 1 for antipodal points.
+    return 2 * EARTH_RADIUS_MILES * ASin(Sqrt(models.Func(a, 1.0, function="LEAST")))
+
+
+# Open at a moment, evaluated in each location's own time zone. weekday 0 is Monday;
+# a row whose closing time is not after its opening time runs past midnight.
+OPEN_AT_SQL = """
+EXISTS (
+  SELECT 1 FROM locations_openinghours h,
+    LATERAL (SELECT (%s::timestamptz AT TIME ZONE NULLIF("locations_location"."timezone", '')) AS ts) l
+  WHERE h.location_id = "locations_location"."id" AND (
+    (h.weekday = EXTRACT(ISODOW FROM l.ts)::int - 1
+      AND h.opens <= l.ts::time AND (h.closes > l.ts::time OR h.closes <= h.opens))
+    OR (h.weekday = MOD(EXTRACT(ISODOW FROM l.ts)::int + 5, 7)
+      AND h.closes <= h.opens AND l.ts::time < h.closes)
+  )
+)
+"""
+
+
+class LocationQuerySet(models.QuerySet):
+    def published(self):
+        """Only what the public may see."""
+        return self.filter(status=Location.Status.PUBLISHED)
+
+    def with_distance(self, point: Point):
+        """Annotate `distance` in miles from `point` (great-circle)."""
+        return self.annotate(distance=great_circle_miles(point))
+
+    def near(self, point: Point, miles: float):
+        """Places within `miles` of `point`, nearest first, with `distance` annotated.
+
+        The bounding box lets PostgreSQL use the latitude/longitude index; the exact
+        distance then trims the corners of the box.
+        """
+        min_lat, max_lat, min_lng, max_lng = bounding_box(point, miles)
+        return (
+            self.filter(
+                latitude__range=(min_lat, max_lat),
+                longitude__range=(min_lng, max_lng),
+            )
+            .with_distance(point)
+            .filter(distance__lte=miles)
+            .order_by("distance", "name", "pk")
+        )
+
+    def with_open_now(self, moment: datetime | None = None):
+        """Annotate `open_now`: open at `moment` (default now) in the place's time zone."""
+        moment = moment or timezone.now()
+        return self.annotate(
+            open_now=RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField())
+        )
+
+    def open_at(self, moment: datetime | None = None):
+        """Only places open at `moment` (default now) in their own time zone."""
+        moment = moment or timezone.now()
+        return self.filter(RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField()))
+
+    def mail_based_serving(self, state: str):
+        """Mail-based programs that send naloxone to `state`."""
+        return self.filter(kind=Location.Kind.MAIL_BASED, states_served__contains=[state])
+
+    def for_listing(self):
+        """Only the columns public lists need (one helper for pages and API)."""
+        return self.only(*Location.LISTING_FIELDS)
+
+
+class Location(models.Model):
+    """A place where people can get naloxone."""
+
+    class Kind(models.TextChoices):
+        PHARMACY = "pharmacy", _("Pharmacy")
+        LAW_ENFORCEMENT = "law_enforcement", _("Police or sheriff")
+        HARM_REDUCTION = "harm_reduction", _("Harm reduction program")
+        HEALTH_DEPARTMENT = "health_department", _("Health department")
+        HOSPITAL = "hospital", _("Hospital")
+        CLINIC = "clinic", _("Clinic")
+        VENDING_MACHINE = "vending_machine", _("Vending machine")
+        MAIL_BASED = "mail_based", _("By mail")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    class Precision(models.TextChoices):
+        ADDRESS = "address", _("Street address")
+        ZIP_CENTROID = "zip_centroid", _("ZIP code centre (approximate)")
+        MANUAL = "manual", _("Set by hand")
+
+    class VerificationMethod(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        VISIT = "visit", _("Visit")
+        PARTNER = "partner", _("Partner report")
+        IMPORT = "import", _("Data import")
+
+    # The offerings, in the order pages and the CSV format list them.
+    OFFERINGS = [
+        ("free_naloxone", _("Free naloxone")),
+        ("no_prescription", _("No prescription needed")),
+        ("sells_otc", _("Sells over the counter")),
+        ("nasal_spray", _("Nasal spray")),
+        ("injectable", _("Injectable")),
+        ("training", _("Training")),
+        ("fentanyl_test_strips", _("Fentanyl test strips")),
+        ("walk_in", _("Walk-in")),
+        ("anonymous", _("Anonymous, no ID needed")),
+        ("open_24_7", _("24/7 access")),
+        ("wheelchair_accessible", _("Wheelchair accessible")),
+    ]
+
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        editable=False,
+        help_text="Permanent part of the public URL; set once, never changed by renaming.",
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    street_address = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES)
+    zip_code = models.CharField(max_length=5, validators=[zip_code_validator])
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=latitude_validators,
+        help_text="Leave blank to use the centre of the ZIP code (marked approximate).",
+    )
+    longitude = models.FloatField(null=True, blank=True, validators=longitude_validators)
+    location_precision = models.CharField(
+        max_length=20,
+        choices=Precision.choices,
+        default=Precision.MANUAL,
+        help_text="How exact the coordinates are; set automatically when taken from the ZIP.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA time zone for opening hours; taken from the ZIP code when blank.",
+    )
+    phone = models.CharField(max_length=20, blank=True, help_text="Stored as +1XXXXXXXXXX.")
+    website = models.URLField(max_length=500, blank=True)
+    email = models.EmailField(blank=True)
+    description = models.TextField(blank=True)
+
+    free_naloxone = models.BooleanField(default=False)
+    no_prescription = models.BooleanField(default=False, help_text="No prescription needed.")
+    sells_otc = models.BooleanField(default=False, help_text="Sells naloxone over the counter.")
+    nasal_spray = models.BooleanField(default=False)
+    injectable = models.BooleanField(default=False)
+    training = models.BooleanField(default=False, help_text="Offers overdose response training.")
+    fentanyl_test_strips = models.BooleanField(default=False)
+    walk_in = models.BooleanField(default=False)
+    anonymous = models.BooleanField(default=False, help_text="Anonymous; no ID asked for.")
+    open_24_7 = models.BooleanField(default=False, help_text="Naloxone can be had at any hour.")
+    wheelchair_accessible = models.BooleanField(default=False)
+
+    languages = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Languages staff speak, separated by commas.",
+    )
+    states_served = ArrayField(
+        models.CharField(max_length=2, choices=STATE_CHOICES),
+        default=list,
+        blank=True,
+        help_text="Mail-based programs: USPS codes of the states they mail to, comma-separated.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    last_verified_on = models.DateField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff only.",
+    )
+    verification_method = models.CharField(
+        max_length=10, choices=VerificationMethod.choices, blank=True
+    )
+    internal_notes = models.TextField(blank=True, help_text="Staff only; never shown publicly.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The row's ID in an imported file."
+    )
+    source = models.CharField(max_length=50, blank=True, help_text="Where an import came from.")
+    is_demo = models.BooleanField(default=False, help_text="Made up by seed_demo; not real.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    # Columns public lists (search page, API) read; never the staff-only ones.
+    LISTING_FIELDS = [
+        "id", "slug", "name", "kind", "street_address", "address_line2", "city", "state",
+        "zip_code", "latitude", "longitude", "location_precision", "timezone", "phone",
+        "website", "last_verified_on", "status",
+        *[name for name, _label in OFFERINGS],
+    ]  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="location_unique_external_id",
+            ),
+        ]
+        indexes = [
+            # The search's bounding box; only published rows are ever searched.
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(status="published"),
+                name="location_published_latlng",
+            ),
+            models.Index(fields=["state", "city"], name="location_state_city"),
+            models.Index(fields=["zip_code"], name="location_zip"),
+            models.Index(fields=["is_demo"], condition=Q(is_demo=True), name="location_demo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city}, {self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("location_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as error:
+                errors["phone"] = error.messages
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = _("Give both latitude and longitude, or neither.")
+        elif (self.latitude is None or not self.timezone) and zip_code_validator.regex.match(
+            self.zip_code or ""
+        ):
+            if not self.fill_from_zip() and self.latitude is None:
+                errors["zip_code"] = _(
+                    "ZIP code %(zip)s is not in our ZIP table; enter latitude and longitude."
+                ) % {"zip": self.zip_code}
+        if errors:
+            raise ValidationError(errors)
+
+    def fill_from_zip(self, zip_code: "ZipCode | None" = None) -> bool:
+        """Fill blank coordinates and time zone from the ZIP centroid; False if unknown."""
+        if zip_code is None:
+            zip_code = ZipCode.objects.filter(code=self.zip_code).first()
+        if zip_code is None:
+            return False
+        if self.latitude is None or self.longitude is None:
+            self.latitude, self.longitude = zip_code.latitude, zip_code.longitude
+            self.location_precision = self.Precision.ZIP_CENTROID
+        if not self.timezone:
+            self.timezone = zip_code.timezone
+        return True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.name, self.city, self.state)
+        if self.latitude is None or not self.timezone:
+            self.fill_from_zip()
+        super().save(*args, **kwargs)
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def offerings(self) -> list[str]:
+        """Labels of what this place offers, in display order."""
+        return [label for name, label in self.OFFERINGS if getattr(self, name)]
+
+    @property
+    def is_approximate(self) -> bool:
+        return self.location_precision == self.Precision.ZIP_CENTROID
+
+    def verified_days_ago(self, today: date | None = None) -> int | None:
+        if self.last_verified_on is None:
+            return None
+        return ((today or timezone.localdate()) - self.last_verified_on).days
+
+    @property
+    def needs_call_ahead(self) -> bool:
+        """Not verified for STALE_AFTER_DAYS days: visitors should call first."""
+        days = self.verified_days_ago()
+        return days is None or days > settings.STALE_AFTER_DAYS
+
+
+def slug_base(name: str, city: str, state: str) -> str:
+    return slugify(f"{name} {city} {state}")[:100].strip("-") or "location"
+
+
+def unique_slug(name: str, city: str, state: str, taken: set[str] | None = None) -> str:
+    """A slug from name, city and state, with -2, -3 … when already used.
+
+    Pass `taken` (a set of slugs in use, updated in place) to avoid a query per row.
+    """
+    base = slug_base(name, city, state)
+    if taken is None:
+        taken = set(
+            Location.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+class OpeningHours(models.Model):
+    """One opening period of a location on one weekday (in the location's time zone)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(
+        help_text="A closing time at or before the opening time means past midnight; "
+        "00:00 to 00:00 is open all day."
+    )
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="hours_weekday_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def past_midnight(self) -> bool:
+        return self.closes <= self.opens
+
+
+class ZipCode(models.Model):
+    """A US ZIP code's centroid, used to place searches and locations on the map."""
+
+    code = models.CharField(max_length=5, primary_key=True, validators=[zip_code_validator])
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    county = models.CharField(max_length=100, blank=True)
+    latitude = models.FloatField(validators=latitude_validators)
+    longitude = models.FloatField(validators=longitude_validators)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [
+            models.Index(Upper("city"), "state", name="zipcode_city_state"),
+            models.Index(fields=["latitude", "longitude"], name="zipcode_latlng"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.city}, {self.state}"
