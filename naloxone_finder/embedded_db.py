@@ -15,6 +15,10 @@ PGDATA = Path(__file__).resolve().parent.parent / ".pgdata"
 
 def database_url() -> str:
     """Start the embedded server if it is not running and return its URL."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); its fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
     # cleanup_mode=None: never stop the server when this process exits; other
