@@ -105,7 +105,8 @@ def great_circle_miles(point: Point):
 OPEN_AT_SQL = """
 EXISTS (
   SELECT 1 FROM locations_openinghours h,
-    LATERAL (SELECT (%s::timestamptz AT TIME ZONE NULLIF("locations_location"."timezone", '')) AS ts) l
+    LATERAL (SELECT (%s::timestamptz
+                     AT TIME ZONE NULLIF("locations_location"."timezone", '')) AS ts) l
   WHERE h.location_id = "locations_location"."id" AND (
     (h.weekday = EXTRACT(ISODOW FROM l.ts)::int - 1
       AND h.opens <= l.ts::time AND (h.closes > l.ts::time OR h.closes <= h.opens))
@@ -114,6 +115,12 @@ EXISTS (
   )
 )
 """
+
+
+def open_at(moment: datetime) -> RawSQL:
+    """A condition: the location is open at `moment`. Refers to the location table by
+    name, so use it on Location querysets only, not inside subqueries."""
+    return RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField())
 
 
 class LocationQuerySet(models.QuerySet):
@@ -144,15 +151,11 @@ class LocationQuerySet(models.QuerySet):
 
     def with_open_now(self, moment: datetime | None = None):
         """Annotate `open_now`: open at `moment` (default now) in the place's time zone."""
-        moment = moment or timezone.now()
-        return self.annotate(
-            open_now=RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField())
-        )
+        return self.annotate(open_now=open_at(moment or timezone.now()))
 
     def open_at(self, moment: datetime | None = None):
         """Only places open at `moment` (default now) in their own time zone."""
-        moment = moment or timezone.now()
-        return self.filter(RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField()))
+        return self.filter(open_at(moment or timezone.now()))
 
     def mail_based_serving(self, state: str):
         """Mail-based programs that send naloxone to `state`."""
@@ -325,6 +328,13 @@ class Location(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.city}, {self.state})"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.name, self.city, self.state)
+        if self.latitude is None or not self.timezone:
+            self.fill_from_zip()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("location_detail", args=[self.slug])
 
@@ -337,13 +347,15 @@ class Location(models.Model):
                 errors["phone"] = error.messages
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both latitude and longitude, or neither.")
-        elif (self.latitude is None or not self.timezone) and zip_code_validator.regex.match(
-            self.zip_code or ""
+        elif (
+            (self.latitude is None or not self.timezone)
+            and zip_code_validator.regex.match(self.zip_code or "")
+            and not self.fill_from_zip()
+            and self.latitude is None
         ):
-            if not self.fill_from_zip() and self.latitude is None:
-                errors["zip_code"] = _(
-                    "ZIP code %(zip)s is not in our ZIP table; enter latitude and longitude."
-                ) % {"zip": self.zip_code}
+            errors["zip_code"] = _(
+                "ZIP code %(zip)s is not in our ZIP table; enter latitude and longitude."
+            ) % {"zip": self.zip_code}
         if errors:
             raise ValidationError(errors)
 
@@ -360,13 +372,6 @@ class Location(models.Model):
             self.timezone = zip_code.timezone
         return True
 
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self.name, self.city, self.state)
-        if self.latitude is None or not self.timezone:
-            self.fill_from_zip()
-        super().save(*args, **kwargs)
-
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
@@ -379,6 +384,41 @@ class Location(models.Model):
     @property
     def is_approximate(self) -> bool:
         return self.location_precision == self.Precision.ZIP_CENTROID
+
+    def local_time(self, moment: datetime) -> datetime | None:
+        """`moment` on this place's clock, or None when its time zone is unknown."""
+        if not self.timezone:
+            return None
+        return moment.astimezone(zoneinfo.ZoneInfo(self.timezone))
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """Open at `moment` by its (prefetched) hours; the same rule as OPEN_AT_SQL."""
+        local = self.local_time(moment)
+        if local is None:
+            return False
+        today, now = local.weekday(), local.time()
+        yesterday = (today - 1) % 7
+        for period in self.hours.all():
+            if period.weekday == today and period.opens <= now:
+                if period.closes > now or period.past_midnight:
+                    return True
+            elif period.weekday == yesterday and period.past_midnight and now < period.closes:
+                return True
+        return False
+
+    def week(self, moment: datetime) -> list[dict]:
+        """Opening periods for each weekday, Monday first, with today marked."""
+        local = self.local_time(moment)
+        today = local.weekday() if local else None
+        periods = list(self.hours.all())
+        return [
+            {
+                "name": label,
+                "periods": [p for p in periods if p.weekday == day],
+                "is_today": day == today,
+            }
+            for day, label in OpeningHours.Weekday.choices
+        ]
 
     def verified_days_ago(self, today: date | None = None) -> int | None:
         if self.last_verified_on is None:
@@ -403,9 +443,7 @@ def unique_slug(name: str, city: str, state: str, taken: set[str] | None = None)
     """
     base = slug_base(name, city, state)
     if taken is None:
-        taken = set(
-            Location.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-        )
+        taken = set(Location.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 1
     while slug in taken:
         n += 1

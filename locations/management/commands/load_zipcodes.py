@@ -1,0 +1,66 @@
+import zoneinfo
+from collections import Counter
+
+import zipcodes
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from locations.models import ZipCode
+
+
+class Command(BaseCommand):
+    help = "Load the centroid of every US ZIP code from the zipcodes package (idempotent)."
+
+    def handle(self, *args, **options):
+        rows = [r for r in zipcodes.list_all() if usable(r)]
+        known_zones = zoneinfo.available_timezones()
+        zone_of_state = most_common_zone_by_state(rows, known_zones)
+        records = [
+            ZipCode(
+                code=r["zip_code"],
+                city=r["city"],
+                state=r["state"],
+                county=r["county"],
+                latitude=float(r["lat"]),
+                longitude=float(r["long"]),
+                # A few rows carry a blank or misspelt zone: use the state's usual one.
+                timezone=(
+                    r["timezone"]
+                    if r["timezone"] in known_zones
+                    else zone_of_state.get(r["state"], "UTC")
+                ),
+            )
+            for r in rows
+        ]
+        with transaction.atomic():
+            before = ZipCode.objects.count()
+            ZipCode.objects.bulk_create(
+                records,
+                batch_size=2000,
+                update_conflicts=True,
+                unique_fields=["code"],
+                update_fields=["city", "state", "county", "latitude", "longitude", "timezone"],
+            )
+            after = ZipCode.objects.count()
+        self.stdout.write(
+            f"ZIP codes: {len(records):,} in the package, {after - before:,} added, "
+            f"{len(records) - (after - before):,} refreshed; {after:,} in the table."
+        )
+
+
+def usable(row: dict) -> bool:
+    """Skip military mail codes (no place on the map) and rows without coordinates."""
+    if row["zip_code_type"] == "MILITARY" or row["state"] in {"AA", "AE", "AP"}:
+        return False
+    try:
+        return not (float(row["lat"]) == 0 and float(row["long"]) == 0)
+    except (TypeError, ValueError):
+        return False
+
+
+def most_common_zone_by_state(rows: list[dict], known_zones: set[str]) -> dict[str, str]:
+    counts: dict[str, Counter] = {}
+    for r in rows:
+        if r["timezone"] in known_zones:
+            counts.setdefault(r["state"], Counter())[r["timezone"]] += 1
+    return {state: c.most_common(1)[0][0] for state, c in counts.items()}
