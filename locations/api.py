@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 
 from .models import Location
 from .search import PAGE_SIZE, PageOutOfRange, SearchForm, SearchResult, run_search
@@ -160,31 +161,35 @@ def search_locations(
     # page and the API accept and reject exactly the same input.
     form = SearchForm(request.GET)
     if not form.is_valid():
-        return 400, {"error": form.first_error()}
+        return Status(400, {"error": form.first_error()})
     try:
         result = run_search(form.cleaned_data)
     except PageOutOfRange as error:
-        return 400, {"error": f"There is no page {error.page}; the last is {error.pages}."}
+        message = f"There is no page {error.page}; the last is {error.pages}."
+        return Status(400, {"error": message})
     point = result.point
-    return 200, {
-        "count": result.total,
-        "page": result.page,
-        "pages": result.pages,
-        "per_page": PAGE_SIZE,
-        "radius_miles": result.radius,
-        "near": {
-            "query": request.GET["near"],
-            "label": point.label,
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-            "state": point.state,
+    return Status(
+        200,
+        {
+            "count": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "per_page": PAGE_SIZE,
+            "radius_miles": result.radius,
+            "near": {
+                "query": request.GET["near"],
+                "label": point.label,
+                "latitude": point.latitude,
+                "longitude": point.longitude,
+                "state": point.state,
+            },
+            "next": page_link(request, result, result.page + 1),
+            "previous": page_link(request, result, result.page - 1),
+            "results": [location_out(request, loc) for loc in result.results],
+            "nearest_beyond": [location_out(request, loc) for loc in result.nearest_beyond],
+            "mail_based": [location_out(request, loc) for loc in result.mail_based],
         },
-        "next": page_link(request, result, result.page + 1),
-        "previous": page_link(request, result, result.page - 1),
-        "results": [location_out(request, loc) for loc in result.results],
-        "nearest_beyond": [location_out(request, loc) for loc in result.nearest_beyond],
-        "mail_based": [location_out(request, loc) for loc in result.mail_based],
-    }
+    )
 
 
 @api.get(
@@ -195,15 +200,18 @@ def search_locations(
 def get_location(request: HttpRequest, slug: str):
     location = get_object_or_404(Location.objects.published().prefetch_related("hours"), slug=slug)
     location.open_now = location.is_open_at(timezone.now())
-    return 200, {
-        **location_out(request, location),
-        "description": location.description,
-        "email": location.email,
-        "timezone": location.timezone,
-        "languages": location.languages,
-        "states_served": location.states_served,
-        "hours": [
-            {"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"}
-            for h in location.hours.all()
-        ],
-    }
+    return Status(
+        200,
+        {
+            **location_out(request, location),
+            "description": location.description,
+            "email": location.email,
+            "timezone": location.timezone,
+            "languages": location.languages,
+            "states_served": location.states_served,
+            "hours": [
+                {"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"}
+                for h in location.hours.all()
+            ],
+        },
+    )

@@ -1,3 +1,4 @@
+import contextlib
 import math
 import zoneinfo
 from datetime import date, datetime
@@ -331,6 +332,10 @@ class Location(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self.name, self.city, self.state)
+        if self.phone:
+            # clean() reports a bad number to staff; saves from code still store E.164.
+            with contextlib.suppress(ValidationError):
+                self.phone = normalize_phone(self.phone)
         if self.latitude is None or not self.timezone:
             self.fill_from_zip()
         super().save(*args, **kwargs)
