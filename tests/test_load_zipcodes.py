@@ -1,0 +1,49 @@
+"""manage.py load_zipcodes fills the ZIP table from the zipcodes package."""
+
+import zoneinfo
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from locations.models import ZipCode
+
+pytestmark = pytest.mark.django_db
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_zipcodes", stdout=out)
+    return out.getvalue()
+
+
+def test_it_loads_every_civilian_zip_once_and_can_run_again():
+    first = load()
+    count = ZipCode.objects.count()
+    ZipCode.objects.filter(code="10001").update(city="Wrong")
+
+    second = load()
+
+    assert count > 40_000
+    assert ZipCode.objects.count() == count
+    assert f"{count:,} added" in first
+    assert "0 added" in second
+    assert ZipCode.objects.get(code="10001").city == "New York"
+
+
+def test_each_zip_has_a_centroid_state_and_valid_time_zone():
+    load()
+    manhattan = ZipCode.objects.get(code="10001")
+    known = zoneinfo.available_timezones()
+
+    assert (manhattan.city, manhattan.state, manhattan.county) == (
+        "New York",
+        "NY",
+        "New York County",
+    )
+    assert manhattan.latitude == pytest.approx(40.7484)
+    assert manhattan.timezone == "America/New_York"
+    zones = set(ZipCode.objects.values_list("timezone", flat=True).distinct())
+    assert zones <= known
+    assert not ZipCode.objects.filter(state__in=["AA", "AE", "AP"]).exists()
+    assert not ZipCode.objects.filter(latitude=0, longitude=0).exists()
