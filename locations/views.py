@@ -12,6 +12,8 @@ from django.views.decorators.http import require_safe
 from .models import Location
 from .search import DEFAULT_RADIUS, PageOutOfRange, SearchForm, run_search
 
+FLAGS = ["free", "no_prescription", "open_now", "no_police"]
+
 
 def form_context(request: HttpRequest, form: SearchForm) -> dict:
     """What the search form needs to show the query it was given."""
@@ -20,6 +22,8 @@ def form_context(request: HttpRequest, form: SearchForm) -> dict:
         "query": request.GET,
         "selected_radius": request.GET.get("radius") or str(DEFAULT_RADIUS),
         "selected_kinds": request.GET.getlist("kind"),
+        "filters_on": sum(request.GET.get(f) == "1" for f in FLAGS)
+        + len(request.GET.getlist("kind")),
     }
 
 
