@@ -7,10 +7,13 @@ commands and the test runner all share it. `python -m naloxone_finder.embedded_d
 stop` (or `make db-stop`) shuts it down cleanly.
 """
 
+import os
 import sys
 from pathlib import Path
 
-PGDATA = Path(__file__).resolve().parent.parent / ".pgdata"
+PGDATA = Path(
+    os.environ.get("EMBEDDED_PGDATA") or Path(__file__).resolve().parent.parent / ".pgdata"
+).resolve()
 
 
 def database_url() -> str:
@@ -38,8 +41,6 @@ def stop() -> bool:
 
 
 def _server_user() -> str | None:
-    import os
-
     # As root, pgserver runs PostgreSQL as the system user "pgserver".
     return "pgserver" if os.geteuid() == 0 else None
 
