@@ -29,6 +29,9 @@ ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
 DIGITS_RE = re.compile(r"^\d+(?:-\d*)?$")
 LAT_LNG_RE = re.compile(r"^(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)$")
 CITY_STATE_RE = re.compile(r"^(.+?)\s*,\s*([A-Za-z .]{2,30})$")
+CITY_ST_RE = re.compile(r"^(.+?)\s+([A-Za-z]{2})$")  # "Albany NY", without the comma
+# How people shorten the first word of a city name, and how the ZIP table spells it.
+CITY_PREFIXES = {"ST": "SAINT", "STE": "SAINTE", "FT": "FORT", "MT": "MOUNT"}
 
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FALSE_VALUES = {"", "0", "false", "off", "no"}
@@ -135,7 +138,10 @@ def resolve_near(text: str) -> Point:
                 _("Coordinates must be a latitude from -90 to 90 and a longitude from -180 to 180.")
             )
         return Point(lat, lng, f"{lat:.4f}, {lng:.4f}", nearest_state(lat, lng))
-    if match := CITY_STATE_RE.match(text):
+    match = CITY_STATE_RE.match(text)
+    if match is None and (short := CITY_ST_RE.match(text)) and state_code(short.group(2)):
+        match = short
+    if match:
         city, state = match.group(1), state_code(match.group(2))
         if state is None:
             raise forms.ValidationError(
@@ -144,7 +150,7 @@ def resolve_near(text: str) -> Point:
             )
         centre = (
             ZipCode.objects.annotate(city_upper=Upper("city"))
-            .filter(city_upper=city.upper(), state=state)
+            .filter(city_upper__in=city_spellings(city), state=state)
             .aggregate(latitude=Avg("latitude"), longitude=Avg("longitude"), n=Count("code"))
         )
         if not centre["n"]:
@@ -157,6 +163,15 @@ def resolve_near(text: str) -> Point:
         _("Enter a 5-digit ZIP code (like 10001), a city and state (like Albany, NY), "
           "or use your location.")
     )  # fmt: skip
+
+
+def city_spellings(city: str) -> list[str]:
+    """The city as typed and with a shortened first word spelt out ("St. Louis")."""
+    words = city.upper().replace(".", " ").split()
+    spellings = {city.upper(), " ".join(words)}
+    if words and words[0] in CITY_PREFIXES:
+        spellings.add(" ".join([CITY_PREFIXES[words[0]], *words[1:]]))
+    return sorted(spellings)
 
 
 def nearest_state(lat: float, lng: float) -> str:

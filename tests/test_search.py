@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from locations.models import Location
+from locations.models import Location, ZipCode
 from locations.search import SearchForm, run_search
 
 from .factories import make_location, make_zipcodes
@@ -197,6 +197,20 @@ def test_it_accepts_a_city_and_state(client):
         assert response.status_code == 200, near
         assert names(response) == ["Chicago place"]
         assert response.context["result"].point.label == "Chicago, IL"
+
+
+def test_it_understands_city_names_written_the_short_way(client):
+    ZipCode.objects.create(
+        code="63101", city="Saint Louis", state="MO", latitude=38.6312, longitude=-90.1922,
+        timezone="America/Chicago",
+    )  # fmt: skip
+    make_location(name="STL", city="Saint Louis", state="MO", zip_code="63101",
+                  latitude=38.63, longitude=-90.19, timezone="America/Chicago")  # fmt: skip
+
+    for near in ["St. Louis, MO", "st louis mo", "Saint Louis, Missouri"]:
+        response = search(client, "near=" + near)
+        assert response.status_code == 200, near
+        assert names(response) == ["STL"], near
 
 
 def test_it_accepts_coordinates_and_a_zip_plus_four(client):
