@@ -52,7 +52,8 @@ db-stop: install
 	$(BIN)/python -m naloxone_finder.embedded_db stop
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/import_bench.py
+	$(BIN)/python benchmarks/search_bench.py
 
 clean: db-stop
 	rm -rf $(VENV) staticfiles

@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import math
 import zoneinfo
 from datetime import date, datetime
@@ -27,8 +28,14 @@ latitude_validators = [MinValueValidator(-90), MaxValueValidator(90)]
 longitude_validators = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """IANA zone names on this system (listing them reads the disk, so once only)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and value not in known_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
@@ -274,7 +281,7 @@ class Location(models.Model):
         help_text="Mail-based programs: USPS codes of the states they mail to, comma-separated.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    last_verified_on = models.DateField(null=True, blank=True)
+    last_verified_on = models.DateField("last verified", null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -332,12 +339,12 @@ class Location(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self.name, self.city, self.state)
+        if self.latitude is None or not self.timezone:
+            self.fill_from_zip()
         if self.phone:
             # clean() reports a bad number to staff; saves from code still store E.164.
             with contextlib.suppress(ValidationError):
                 self.phone = normalize_phone(self.phone)
-        if self.latitude is None or not self.timezone:
-            self.fill_from_zip()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -369,6 +376,10 @@ class Location(models.Model):
         if zip_code is None:
             zip_code = ZipCode.objects.filter(code=self.zip_code).first()
         if zip_code is None:
+            if not self.timezone and self.latitude is not None and self.longitude is not None:
+                # A ZIP missing from the table (a new one): the nearest ZIP's zone.
+                nearest = ZipCode.objects.nearest(self.latitude, self.longitude)
+                self.timezone = nearest.timezone if nearest else ""
             return False
         if self.latitude is None or self.longitude is None:
             self.latitude, self.longitude = zip_code.latitude, zip_code.longitude
@@ -495,6 +506,19 @@ class OpeningHours(models.Model):
         return self.closes <= self.opens
 
 
+class ZipCodeQuerySet(models.QuerySet):
+    def nearest(self, latitude: float, longitude: float, miles: float = 50) -> "ZipCode | None":
+        """The ZIP whose centroid is nearest the point, if one is within `miles`."""
+        point = Point(latitude, longitude)
+        min_lat, max_lat, min_lng, max_lng = bounding_box(point, miles)
+        return (
+            self.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+            .annotate(distance=great_circle_miles(point))
+            .order_by("distance")
+            .first()
+        )
+
+
 class ZipCode(models.Model):
     """A US ZIP code's centroid, used to place searches and locations on the map."""
 
@@ -505,6 +529,8 @@ class ZipCode(models.Model):
     latitude = models.FloatField(validators=latitude_validators)
     longitude = models.FloatField(validators=longitude_validators)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
+
+    objects = ZipCodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

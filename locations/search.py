@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Location, Point, ZipCode, bounding_box, open_at
+from .models import Location, Point, ZipCode, open_at
 from .usps import STATES, state_code
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
@@ -175,19 +175,9 @@ def city_spellings(city: str) -> list[str]:
 
 
 def nearest_state(lat: float, lng: float) -> str:
-    """The state of the ZIP centroid nearest to a point within about 50 miles, or ""."""
-    point = Point(lat, lng)
-    min_lat, max_lat, min_lng, max_lng = bounding_box(point, 50)
-    nearest = (
-        ZipCode.objects.filter(
-            latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng)
-        )
-        .annotate(d=(F("latitude") - lat) ** 2 + (F("longitude") - lng) ** 2)
-        .order_by("d")
-        .values_list("state", flat=True)
-        .first()
-    )
-    return nearest if nearest in STATES else ""
+    """The state of the ZIP centroid nearest to a point within 50 miles, or ""."""
+    nearest = ZipCode.objects.nearest(lat, lng)
+    return nearest.state if nearest and nearest.state in STATES else ""
 
 
 @dataclass

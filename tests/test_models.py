@@ -137,3 +137,12 @@ def test_hours_past_midnight_are_recognised():
     assert late.past_midnight
     assert not day.past_midnight
     assert str(late) == "Friday 22:00-02:00"
+
+
+def test_a_zip_missing_from_the_table_takes_the_time_zone_of_the_nearest_one():
+    make_zipcodes("60601")
+    location = new_location(zip_code="60699", latitude=41.88, longitude=-87.63, state="IL")
+
+    location.full_clean()
+
+    assert location.timezone == "America/Chicago"
