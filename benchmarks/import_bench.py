@@ -29,6 +29,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from locations.importer import COLUMNS, OFFERING_COLUMNS  # noqa: E402
+from locations.management.commands.load_zipcodes import zip_from_package  # noqa: E402
 from locations.models import Location, ZipCode  # noqa: E402
 
 SOURCE = "benchmark-import"
@@ -118,18 +119,7 @@ def ensure_zipcodes() -> list[str]:
     wanted = set(chosen_zip_codes())
     present = set(ZipCode.objects.filter(code__in=wanted).values_list("code", flat=True))
     missing = [r for r in zipcodes.list_all() if r["zip_code"] in wanted - present]
-    ZipCode.objects.bulk_create(
-        ZipCode(
-            code=r["zip_code"],
-            city=r["city"],
-            state=r["state"],
-            county=r["county"],
-            latitude=float(r["lat"]),
-            longitude=float(r["long"]),
-            timezone=r["timezone"],
-        )
-        for r in missing
-    )
+    ZipCode.objects.bulk_create(zip_from_package(r) for r in missing)
     return [r["zip_code"] for r in missing]
 
 

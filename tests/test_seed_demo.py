@@ -6,6 +6,7 @@ import zipcodes
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from locations.management.commands.load_zipcodes import zip_from_package
 from locations.management.commands.seed_demo import DEMO_CITIES
 from locations.models import Location, OpeningHours, ZipCode
 from tests.factories import make_location
@@ -22,18 +23,7 @@ def demo_city_zip_rows() -> tuple[dict, ...]:
 
 @pytest.fixture
 def demo_zips():
-    ZipCode.objects.bulk_create(
-        ZipCode(
-            code=r["zip_code"],
-            city=r["city"],
-            state=r["state"],
-            county=r["county"],
-            latitude=float(r["lat"]),
-            longitude=float(r["long"]),
-            timezone=r["timezone"],
-        )
-        for r in demo_city_zip_rows()
-    )
+    ZipCode.objects.bulk_create(zip_from_package(r) for r in demo_city_zip_rows())
 
 
 @pytest.fixture

@@ -16,19 +16,10 @@ class Command(BaseCommand):
         known_zones = zoneinfo.available_timezones()
         zone_of_state = most_common_zone_by_state(rows, known_zones)
         records = [
-            ZipCode(
-                code=r["zip_code"],
-                city=r["city"],
-                state=r["state"],
-                county=r["county"],
-                latitude=float(r["lat"]),
-                longitude=float(r["long"]),
-                # A few rows carry a blank or misspelt zone: use the state's usual one.
-                timezone=(
-                    r["timezone"]
-                    if r["timezone"] in known_zones
-                    else zone_of_state.get(r["state"], "UTC")
-                ),
+            # A few rows carry a blank or misspelt zone: use the state's usual one.
+            zip_from_package(
+                r,
+                r["timezone"] if r["timezone"] in known_zones else zone_of_state.get(r["state"]),
             )
             for r in rows
         ]
@@ -46,6 +37,19 @@ class Command(BaseCommand):
             f"ZIP codes: {len(records):,} in the package, {after - before:,} added, "
             f"{len(records) - (after - before):,} refreshed; {after:,} in the table."
         )
+
+
+def zip_from_package(row: dict, timezone: str | None = None) -> ZipCode:
+    """A ZipCode from one of the zipcodes package's rows."""
+    return ZipCode(
+        code=row["zip_code"],
+        city=row["city"],
+        state=row["state"],
+        county=row["county"],
+        latitude=float(row["lat"]),
+        longitude=float(row["long"]),
+        timezone=timezone or row["timezone"] or "UTC",
+    )
 
 
 def usable(row: dict) -> bool:
