@@ -102,3 +102,12 @@ def test_the_detail_page_takes_a_fixed_number_of_queries(client, django_assert_n
     # 1 the location, 2 its hours, 3 the demo-data check.
     with django_assert_num_queries(3):
         client.get(f"/locations/{place.slug}/")
+
+
+def test_a_missing_page_offers_the_search(client):
+    response = client.get("/locations/no-such-place/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "We could not find that page" in page
+    assert 'href="/"' in page
