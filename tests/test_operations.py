@@ -14,6 +14,7 @@ from locations.models import Point
 from locations.search import filters, listing
 
 ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_KEY = "x8$Kq2!vLz9@pW4#nR7&tY1^mB5*cF3(hJ6)dG0-sA-Lm8%Qe2+Zr5=Uo7~Vi3"  # for tests only
 
 
 def run_django(code: str, **env) -> subprocess.CompletedProcess:
@@ -41,7 +42,7 @@ def test_production_settings_pass_the_deploy_check():
         "from django.core.management import call_command; "
         "call_command('check', '--deploy', '--fail-level', 'WARNING')",
         DEBUG="false",
-        SECRET_KEY="x8$Kq2!vLz9@pW4#nR7&tY1^mB5*cF3(hJ6)dG0-sA-Lm8%Qe2+Zr5=Uo7~Vi3",
+        SECRET_KEY=PRODUCTION_KEY,
         ALLOWED_HOSTS="naloxone.example",
     )
 
@@ -104,3 +105,16 @@ def test_at_100000_locations_the_search_reads_an_index_not_every_row():
     assert "locations_location_published_latlng" in plan or "location_published_latlng" in plan
     assert "Seq Scan on locations_location" not in plan
     assert page.count() > 0
+
+
+def test_production_redirects_to_https_except_the_health_check():
+    result = run_django(
+        "from django.test import Client; c = Client(); "
+        "print(c.get('/').status_code, c.get('/healthz').status_code)",
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_KEY,
+        ALLOWED_HOSTS="testserver",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["301", "200"]
