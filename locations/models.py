@@ -78,11 +78,12 @@ class Point:
         return f"Point({self.latitude}, {self.longitude}, {self.label!r}, {self.state!r})"
 
 
-def bounding_box(point: Point, miles: float) -> tuple[float, float, float, float] | None:
+def bounding_box(point: Point, miles: float) -> tuple[float, float, float, float]:
     """The latitude/longitude box that holds every place within `miles` of `point`.
 
-    Returns (min_lat, max_lat, min_lng, max_lng), or None for the longitude part when
-    the box would cross the antimeridian or a pole (then only latitude narrows it).
+    Returns (min_lat, max_lat, min_lng, max_lng). When the box would cross the
+    antimeridian or reach a pole, the longitude span is the whole globe and only
+    latitude narrows the search.
     """
     lat_span = miles / MILES_PER_DEGREE_LATITUDE
     cos_lat = math.cos(math.radians(point.latitude))
@@ -160,14 +161,6 @@ class LocationQuerySet(models.QuerySet):
     def with_open_now(self, moment: datetime | None = None):
         """Annotate `open_now`: open at `moment` (default now) in the place's time zone."""
         return self.annotate(open_now=open_at(moment or timezone.now()))
-
-    def open_at(self, moment: datetime | None = None):
-        """Only places open at `moment` (default now) in their own time zone."""
-        return self.filter(open_at(moment or timezone.now()))
-
-    def mail_based_serving(self, state: str):
-        """Mail-based programs that send naloxone to `state`."""
-        return self.filter(kind=Location.Kind.MAIL_BASED, states_served__contains=[state])
 
     def for_listing(self):
         """Only the columns public lists need (one helper for pages and API)."""
