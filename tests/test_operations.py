@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -107,6 +108,17 @@ def test_at_100000_locations_the_search_reads_an_index_not_every_row():
     assert page.count() > 0
 
 
+def database_url() -> str:
+    """The URL of the database the tests run on, for a child process."""
+    db = connection.settings_dict
+    user = f"{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
+    socket_folder = db["OPTIONS"].get("host")  # the embedded server
+    if socket_folder:
+        return f"postgres://{user}@/{db['NAME']}?host={quote(socket_folder)}"
+    return f"postgres://{user}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db
 def test_production_redirects_to_https_except_the_health_check():
     result = run_django(
         "from django.test import Client; c = Client(); "
@@ -114,6 +126,7 @@ def test_production_redirects_to_https_except_the_health_check():
         DEBUG="false",
         SECRET_KEY=PRODUCTION_KEY,
         ALLOWED_HOSTS="testserver",
+        DATABASE_URL=database_url(),
     )
 
     assert result.returncode == 0, result.stderr
