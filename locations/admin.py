@@ -165,46 +165,41 @@ class LocationAdmin(admin.ModelAdmin):
             obj.verified_by = request.user
         super().save_model(request, obj, form, change)
 
+    def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
+        """One UPDATE for the selected rows, then "N locations …" to the user."""
+        count = queryset.update(**values, updated_at=timezone.now())
+        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
+
     @admin.action(description=_("Mark verified today"), permissions=["change"])
     def mark_verified_today(self, request, queryset):
         # The verification method is kept as it was: a bulk action can't know it.
-        count = queryset.update(
+        self._update_and_report(
+            request,
+            queryset,
+            "%d location marked verified today.",
+            "%d locations marked verified today.",
             last_verified_on=timezone.localdate(),
             verified_by=request.user,
-            updated_at=timezone.now(),
-        )
-        self.message_user(
-            request,
-            ngettext(
-                "%d location marked verified today.",
-                "%d locations marked verified today.",
-                count,
-            )
-            % count,
-            messages.SUCCESS,
         )
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.update(status=Location.Status.PUBLISHED, updated_at=timezone.now())
-        self.message_user(
+        self._update_and_report(
             request,
-            ngettext("%d location published.", "%d locations published.", count) % count,
-            messages.SUCCESS,
+            queryset,
+            "%d location published.",
+            "%d locations published.",
+            status=Location.Status.PUBLISHED,
         )
 
     @admin.action(description=_("Unpublish (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Location.Status.DRAFT, updated_at=timezone.now())
-        self.message_user(
+        self._update_and_report(
             request,
-            ngettext(
-                "%d location unpublished (now a draft).",
-                "%d locations unpublished (now drafts).",
-                count,
-            )
-            % count,
-            messages.SUCCESS,
+            queryset,
+            "%d location unpublished (now a draft).",
+            "%d locations unpublished (now drafts).",
+            status=Location.Status.DRAFT,
         )
 
 
