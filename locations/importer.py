@@ -24,10 +24,10 @@ from django.utils import timezone, translation
 
 from .hours import parse_hours
 from .models import (
-    EARTH_RADIUS_MILES,
     Location,
     OpeningHours,
     ZipCode,
+    miles_between,
     normalize_phone,
     unique_slug,
 )
@@ -612,11 +612,15 @@ class _Batch:
             if (latitude, longitude) != (location.latitude, location.longitude):
                 location.latitude, location.longitude = latitude, longitude
                 location.location_precision = Location.Precision.ADDRESS
-            if zip_row and _miles(zip_row, latitude, longitude) > MAX_MILES_FROM_ZIP:
+            off_by = (
+                miles_between(zip_row.latitude, zip_row.longitude, latitude, longitude)
+                if zip_row
+                else 0
+            )
+            if off_by > MAX_MILES_FROM_ZIP:
                 errors["latitude"] = (
-                    f"{latitude}, {longitude} is {_miles(zip_row, latitude, longitude):,.0f} "
-                    f"miles from ZIP {zip_row.code}; check the coordinates (swapped, or a "
-                    "lost minus sign?)"
+                    f"{latitude}, {longitude} is {off_by:,.0f} miles from ZIP {zip_row.code}; "
+                    "check the coordinates (swapped, or a lost minus sign?)"
                 )
         elif (
             is_new
@@ -737,11 +741,3 @@ def _copy(table: str, fields, rows) -> None:
         with log(sql) if log else contextlib.nullcontext(), cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
-
-
-def _miles(zip_row: ZipCode, latitude: float, longitude: float) -> float:
-    lat1, lat2 = math.radians(zip_row.latitude), math.radians(latitude)
-    half_dlat = (lat2 - lat1) / 2
-    half_dlng = math.radians(longitude - zip_row.longitude) / 2
-    a = math.sin(half_dlat) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(half_dlng) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))

@@ -97,6 +97,15 @@ def bounding_box(point: Point, miles: float) -> tuple[float, float, float, float
     return (min_lat, max_lat, min_lng, max_lng)
 
 
+def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in miles between two points, in Python."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dlat = (phi2 - phi1) / 2
+    half_dlng = math.radians(lng2 - lng1) / 2
+    a = math.sin(half_dlat) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlng) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
 def great_circle_miles(point: Point):
     """A SQL expression: haversine distance in miles from `point` to each row."""
     lat0 = math.radians(point.latitude)

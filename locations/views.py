@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .models import Location
-from .search import DEFAULT_RADIUS, PageOutOfRange, SearchForm, run_search
+from .search import DEFAULT_RADIUS, FlagField, PageOutOfRange, SearchForm, run_search
 
-FLAGS = ["free", "no_prescription", "open_now", "no_police"]
+FLAGS = [name for name, field in SearchForm.base_fields.items() if isinstance(field, FlagField)]
 
 
 def form_context(request: HttpRequest, form: SearchForm) -> dict:

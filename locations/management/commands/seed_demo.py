@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from locations.models import Location, OpeningHours, ZipCode, unique_slug
+from locations.models import Location, OpeningHours, ZipCode, miles_between, unique_slug
 from locations.usps import STATES
 
 # Cities the demo places sit in, with an area code for their fictional phone numbers.
@@ -255,13 +255,6 @@ def demo_zip_codes() -> dict[tuple[str, str, str], list[ZipCode]]:
         ]
         zips_by_city[(city, state, area)] = near or zips
     return zips_by_city
-
-
-def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Flat-earth distance in miles; close enough within a city."""
-    dy = (lat1 - lat2) * 69.0
-    dx = (lng1 - lng2) * 69.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot(dx, dy)
 
 
 def jitter(rng: random.Random, latitude: float, longitude: float) -> tuple[float, float]:
