@@ -6,5 +6,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search", views.search, name="search"),
     path("locations/<slug:slug>/", views.location_detail, name="location_detail"),
-    path("healthz", views.healthz, name="healthz"),
 ]

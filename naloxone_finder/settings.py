@@ -1,8 +1,11 @@
 """Settings for Naloxone Finder, all read from the environment (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+import xstatic.pkg.leaflet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,6 +36,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "csp",
     "locations",
 ]
 
@@ -40,11 +45,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "naloxone_finder.urls"
@@ -98,7 +105,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet is served as our own static files, from the xstatic-leaflet package.
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -106,6 +114,18 @@ STORAGES = {
 
 ADMIN_PATH = env("ADMIN_PATH", default="admin/").strip("/") + "/"
 SITE_URL = env("SITE_URL", default="").rstrip("/")
+
+# Map tiles for Leaflet. Any XYZ tile server works; its terms decide the attribution.
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    " contributors",
+)
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+
+# Where "Report a problem with this listing" sends people.
+REPORT_EMAIL = env("REPORT_EMAIL", default="corrections@example.org")
 
 # Listings not verified for this many days ask visitors to call ahead.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=180)
@@ -124,6 +144,31 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def tile_origin(url: str) -> str:
+    """The origin the map tiles come from, for the CSP (a {s} subdomain becomes *)."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return SELF
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+# No inline scripts or styles anywhere: data reaches scripts through json_script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", tile_origin(MAP_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

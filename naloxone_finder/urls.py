@@ -1,13 +1,18 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from locations import views
 from locations.api import api
 
+# Operations, the API and the admin have one URL; public pages have an English one and
+# a Spanish one under /es/ so that either can be shared.
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", api.urls),
-    path("", include("locations.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    *i18n_patterns(path("", include("locations.urls")), prefix_default_language=False),
 ]
 
 admin.site.site_header = "Naloxone Finder staff"
