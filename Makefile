@@ -7,7 +7,7 @@ WORKERS ?= 3
 # The local server runs in DEBUG mode unless told otherwise (it serves demo data).
 export DEBUG ?= true
 
-.PHONY: install run test lint format migrations-check db-stop superuser bench clean
+.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,9 @@ db-stop: install
 bench: install
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/search_bench.py
+
+lighthouse: install
+	$(BIN)/python benchmarks/lighthouse.py
 
 clean: db-stop
 	rm -rf $(VENV) staticfiles

@@ -3,6 +3,7 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 
 from .models import Location
+from .views import absolute_url
 
 
 def site(request):
@@ -17,6 +18,7 @@ def site(request):
         "admin_path": settings.ADMIN_PATH,
         # Lazy too: only public pages show the language switcher.
         "other_languages": lambda: other_languages(request),
+        "alternate_languages": lambda: alternate_languages(request),
     }
 
 
@@ -29,3 +31,14 @@ def other_languages(request) -> list[dict]:
         for code, name in settings.LANGUAGES
         if code != current
     ]
+
+
+def alternate_languages(request) -> list[dict]:
+    """Absolute URLs of this page in every language, for <link rel="alternate" hreflang>."""
+    here = request.get_full_path()
+    links = [
+        {"code": code, "url": absolute_url(request, translate_url(here, code))}
+        for code, _name in settings.LANGUAGES
+    ]
+    default = next(link for link in links if link["code"] == settings.LANGUAGE_CODE)
+    return [*links, {"code": "x-default", "url": default["url"]}]

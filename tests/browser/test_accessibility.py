@@ -1,0 +1,55 @@
+"""axe-core finds no violation on the public pages, in English and Spanish, and each page
+fits a 320 px wide screen (which is also a 640 px window at 200% zoom)."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+PAGES = {
+    "home": lambda d: "/",
+    "results": lambda d: "/search?near=10001",
+    "results with filters": lambda d: "/search?near=10001&free=1&kind=harm_reduction",
+    "no results": lambda d: "/search?near=59001&radius=1",
+    "bad input": lambda d: "/search?near=not+a+place",
+    "detail": lambda d: f"/locations/{d['pharmacy'].slug}/",
+    "detail without hours": lambda d: f"/locations/{d['police'].slug}/",
+    "flyer": lambda d: f"/locations/{d['pharmacy'].slug}/flyer/",
+    "states": lambda d: "/states/",
+    "state": lambda d: "/states/ny/",
+    "city": lambda d: "/states/ny/new-york/",
+    "about naloxone": lambda d: "/naloxone/",
+}
+
+axe = Axe()
+
+
+def violations(page) -> list[str]:
+    results = axe.run(page)
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("language", ["", "/es"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_no_violation(page, site, directory, name, language):
+    response = page.goto(site + language + PAGES[name](directory))
+    assert response.status < 500
+    page.wait_for_load_state("load")
+
+    assert violations(page) == []
+    # The browser reports the bad-input page's own 400 as an error; nothing else may appear.
+    errors = [e for e in page.console_errors if "status of 400" not in e or name != "bad input"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_it_fits_a_320_pixel_screen(browser, site, directory, name):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(site + PAGES[name](directory))
+    page.wait_for_load_state("load")
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 320px"
