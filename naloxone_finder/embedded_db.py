@@ -24,6 +24,9 @@ def database_url() -> str:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
+    # pgserver creates the folder with exist_ok=False, so two processes starting together
+    # could both see it missing and one would fail: create it here first, race-free.
+    PGDATA.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: never stop the server when this process exits; other
     # processes (workers, commands) may still be using it.
     server = pgserver.get_server(PGDATA, cleanup_mode=None)

@@ -19,7 +19,10 @@ PRODUCTION_KEY = "x8$Kq2!vLz9@pW4#nR7&tY1^mB5*cF3(hJ6)dG0-sA-Lm8%Qe2+Zr5=Uo7~Vi3
 
 
 def run_django(code: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # A fresh process with production's view of the environment: none of the test run's
+    # own switches (DEBUG, the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) leak into it.
+    ignored = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in ignored}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],

@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an event loop running in this thread; Django would take the
-# test's own database calls for calls from async code without this.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 # A plain grey tile, so maps draw without reaching a tile server from a machine offline.
 BLANK_TILE = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGPY"
@@ -65,10 +61,21 @@ def pytest_configure(config):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an event loop running in this thread; Django would take
+    # the test's own database calls for calls from async code without this. Set only while
+    # the browser runs, so other tests' child processes do not inherit it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
