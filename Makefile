@@ -7,7 +7,7 @@ WORKERS ?= 3
 # The local server runs in DEBUG mode unless told otherwise (it serves demo data).
 export DEBUG ?= true
 
-.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse clean
+.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse fuzz clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ run: install
 	@echo "Naloxone Finder is at http://127.0.0.1:$(PORT)/"
 	@echo "Create an admin login with: make superuser   (then sign in at http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
-	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 
 test: install
 	$(BIN)/ruff check .
@@ -57,6 +57,14 @@ bench: install
 
 lighthouse: install
 	$(BIN)/python benchmarks/lighthouse.py
+
+# Fuzz the API of a running server from its OpenAPI schema. Start the server with a raised
+# rate limit first, e.g. `API_RATE_LIMIT=1000000/m make run`, then `make fuzz`.
+FUZZ_URL ?= http://127.0.0.1:$(PORT)
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	$(BIN)/schemathesis run $(FUZZ_URL)/api/v1/openapi.json --checks all \
+		--exclude-checks positive_data_acceptance --max-examples $(FUZZ_EXAMPLES) --workers 2
 
 clean: db-stop
 	rm -rf $(VENV) staticfiles

@@ -14,12 +14,15 @@ Reports go to benchmarks/out/lighthouse/. Exits 1 when a page misses a budget.
 """
 
 import argparse
+import base64
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import search_bench
@@ -41,10 +44,22 @@ LIGHTHOUSE_DIR = ROOT / "benchmarks" / "lighthouse"
 LIGHTHOUSE = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
 OUT = ROOT / "benchmarks" / "out" / "lighthouse"
 DATABASE = "naloxone_lighthouse"
-BLANK_TILE = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGPY"
-    "uXMnAAR6Aj2LeRrtAAAAAElFTkSuQmCC"
-)
+
+
+def blank_tile(size: int = 256) -> str:
+    """A plain light-grey PNG tile of a real tile's size, as a data: URL."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    pixels = zlib.compress((b"\x00" + b"\xe6" * size) * size, 9)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+    return "data:image/png;base64," + base64.b64encode(png + chunk(b"IEND", b"")).decode()
+
+
+BLANK_TILE = blank_tile()
 BUDGETS = {"performance": 95, "accessibility": 100, "best-practices": 95, "seo": 95}
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 

@@ -2,23 +2,28 @@ import contextlib
 import functools
 import math
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt, Upper
+from django.db.models.functions import ASin, Cos, JSONObject, Power, Radians, Sin, Sqrt, Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import time_format
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from .usps import STATE_CHOICES
+from .usps import STATE_CHOICES, STATES
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
@@ -141,6 +146,17 @@ def open_at(moment: datetime) -> RawSQL:
     return RawSQL(OPEN_AT_SQL, (moment,), output_field=models.BooleanField())
 
 
+def hours_array() -> ArraySubquery:
+    """A column: the location's opening hours as a list of {weekday, opens, closes}, so a
+    page of places comes with its hours in the same query instead of one query each."""
+    rows = (
+        OpeningHours.objects.filter(location=OuterRef("pk"))
+        .order_by("weekday", "opens")
+        .values(period=JSONObject(weekday="weekday", opens="opens", closes="closes"))
+    )
+    return ArraySubquery(rows)
+
+
 class LocationQuerySet(models.QuerySet):
     def published(self):
         """Only what the public may see."""
@@ -172,8 +188,59 @@ class LocationQuerySet(models.QuerySet):
         return self.annotate(open_now=open_at(moment or timezone.now()))
 
     def for_listing(self):
-        """Only the columns public lists need (one helper for pages and API)."""
-        return self.only(*Location.LISTING_FIELDS)
+        """Only the columns public lists need (one helper for pages and API), with each
+        place's opening hours in `hours_list` so that open_status() needs no query."""
+        return self.only(*Location.LISTING_FIELDS).annotate(hours_list=hours_array())
+
+    def state_counts(self) -> list[dict]:
+        """Published places per state, [{"state": "NY", "name": "New York", "count": 12}],
+        ordered by state name; one query. A mail-based program counts in its own state."""
+        rows = self.published().values_list("state").annotate(count=Count("pk")).order_by()
+        counts = [
+            {"state": state, "name": STATES.get(state, state), "count": count}
+            for state, count in rows
+        ]
+        return sorted(counts, key=lambda row: row["name"])
+
+    def city_spellings(self, state: str):
+        """(city, count) of published places in `state` per spelling of the city's name,
+        the most used spelling first."""
+        return (
+            self.published()
+            .filter(state=state.upper())
+            .values_list("city")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "city")
+        )
+
+    def city_counts(self, state: str) -> list[dict]:
+        """Published places per city of `state`, [{"city": "Albany", "slug": "albany",
+        "count": 3}], ordered by city; one query.
+
+        Spellings with the same slug ("St. Louis", "St Louis") are one city, named by the
+        spelling most of its places use. The slug is slugify(city), as in city page URLs.
+        """
+        cities: dict[str, dict] = {}
+        for name, count in self.city_spellings(state):
+            slug = slugify(name)
+            if not slug:
+                continue  # no URL can name it
+            if slug in cities:
+                cities[slug]["count"] += count
+            else:
+                cities[slug] = {"city": name, "slug": slug, "count": count}
+        return sorted(cities.values(), key=lambda row: (row["city"].casefold(), row["slug"]))
+
+    def city_slugs(self) -> list[tuple[str, str]]:
+        """(state, city slug) of every city with published places, sorted; one query."""
+        rows = self.published().values_list("state", "city").distinct().order_by()
+        return sorted({(state, slugify(city)) for state, city in rows if slugify(city)})
+
+    def mailing_to(self, state: str):
+        """Published mail-based programs that mail to `state` (listed in states_served)."""
+        return self.published().filter(
+            kind=Location.Kind.MAIL_BASED, states_served__contains=[state.upper()]
+        )
 
 
 class Location(models.Model):
@@ -424,6 +491,42 @@ class Location(models.Model):
                 return True
         return False
 
+    def opening_periods(self) -> list[tuple[int, time, time]]:
+        """(weekday, opens, closes) of each period: from the `hours_list` the listing
+        query brought along when present, else from the (prefetched) hours."""
+        rows = getattr(self, "hours_list", None)
+        if rows is not None:
+            parse = time.fromisoformat
+            return [(row["weekday"], parse(row["opens"]), parse(row["closes"])) for row in rows]
+        return [(p.weekday, p.opens, p.closes) for p in self.hours.all()]
+
+    def open_status(self, moment: datetime) -> dict:
+        """Whether the place is open at `moment` and a label for lists, on its own clock.
+
+        `open` is True or False, or None when no hours are listed. `label` is translated:
+        "Open now · closes 9 PM", "Closed · opens 9 AM Mon", "Open 24 hours" or "Hours
+        not listed". Open or not follows the same rule as OPEN_AT_SQL.
+        """
+        periods = self.opening_periods()
+        local = self.local_time(moment)
+        if not periods or local is None:
+            return {"open": None, "label": gettext("Hours not listed")}
+        # Wall-clock time, as OPEN_AT_SQL compares: a DST change moves the clock, not the hours.
+        now = local.replace(tzinfo=None)
+        for start, end in open_spans(periods, now.date()):
+            if start <= now < end:
+                if end - now >= timedelta(days=7):
+                    return {"open": True, "label": gettext("Open 24 hours")}
+                return {"open": True, "label": closing_label(end, now)}
+            if start > now:
+                return {"open": False, "label": opening_label(start, now)}
+        return {"open": False, "label": gettext("Hours not listed")}  # not reached: hours repeat
+
+    @cached_property
+    def open_status_now(self) -> dict:
+        """open_status() now, for templates (which cannot pass a moment)."""
+        return self.open_status(timezone.now())
+
     def week(self, moment: datetime) -> list[dict]:
         """Opening periods for each weekday, Monday first, with today marked."""
         local = self.local_time(moment)
@@ -448,6 +551,63 @@ class Location(models.Model):
         """Not verified for STALE_AFTER_DAYS days: visitors should call first."""
         days = self.verified_days_ago()
         return days is None or days > settings.STALE_AFTER_DAYS
+
+
+def open_spans(periods: list[tuple[int, time, time]], today: date) -> list[tuple]:
+    """The weekly periods laid out as (start, end) wall-clock datetimes from yesterday
+    (whose late periods may run into today) to a week ahead, sorted, touching ones merged."""
+    spans = []
+    for offset in range(-1, 8):
+        day = today + timedelta(days=offset)
+        for weekday, opens, closes in periods:
+            if weekday == day.weekday():
+                end_day = day + timedelta(days=1) if closes <= opens else day
+                spans.append((datetime.combine(day, opens), datetime.combine(end_day, closes)))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def clock_time(moment: datetime) -> str:
+    """9 AM, 9:30 PM (the format is translatable: other languages use a 24-hour clock)."""
+    if moment.minute:
+        return time_format(moment.time(), pgettext("opening hours, time with minutes", "g:i A"))
+    return time_format(moment.time(), pgettext("opening hours, time on the hour", "g A"))
+
+
+def closing_label(end: datetime, now: datetime) -> str:
+    """Open now · closes 9 PM, … closes 2 AM tomorrow, … closes midnight Fri."""
+    if end.time() == time(0):
+        # Closing at 00:00 ends the evening before: "midnight" of that day.
+        clock, day = pgettext("closing time", "midnight"), (end - timedelta(days=1)).date()
+    else:
+        clock, day = clock_time(end), end.date()
+    days = (day - now.date()).days
+    if days == 0:
+        return gettext("Open now · closes %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("Open now · closes %(time)s tomorrow") % {"time": clock}
+    return gettext("Open now · closes %(time)s %(weekday)s") % {
+        "time": clock,
+        "weekday": WEEKDAYS_ABBR[day.weekday()],
+    }
+
+
+def opening_label(start: datetime, now: datetime) -> str:
+    """Closed · opens 9 AM, … opens 9 AM tomorrow, … opens 9 AM Mon."""
+    clock, days = clock_time(start), (start.date() - now.date()).days
+    if days == 0:
+        return gettext("Closed · opens %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("Closed · opens %(time)s tomorrow") % {"time": clock}
+    return gettext("Closed · opens %(time)s %(weekday)s") % {
+        "time": clock,
+        "weekday": WEEKDAYS_ABBR[start.weekday()],
+    }
 
 
 def slug_base(name: str, city: str, state: str) -> str:

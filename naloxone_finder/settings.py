@@ -1,5 +1,6 @@
 """Settings for Naloxone Finder, all read from the environment (see .env.example)."""
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,14 +39,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
+    "corsheaders",
+    "django_ratelimit",
     "locations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "locations.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +93,37 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# The API's per-IP rate limit (django-ratelimit, counted in the default cache): "120/m"
+# is 120 requests a minute; also /s, /h, /d. Each address gets its own allowance.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/m")
+if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", API_RATE_LIMIT):
+    raise ImproperlyConfigured('API_RATE_LIMIT must look like "120/m" (a number, /, s m h or d).')
+# How many proxies in front of the app append to X-Forwarded-For. 0: the header is ignored
+# (anyone can send it) and the client is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "locations.middleware.client_ip"
+# A cache outage must not take the API down with it: count nothing rather than refuse all.
+RATELIMIT_FAIL_OPEN = True
+# django-ratelimit's check refuses the in-memory cache because gunicorn workers do not
+# share it (each worker then counts on its own: the limit still holds, times the number of
+# workers), and warns that Django's own RedisCache, which increments atomically, is not on
+# its list. Both are fine here; it still refuses the database, file and dummy caches.
+SILENCED_SYSTEM_CHECKS = {
+    "django.core.cache.backends.locmem.LocMemCache": [
+        "django_ratelimit.E003",
+        "django_ratelimit.W001",
+    ],
+    "django.core.cache.backends.redis.RedisCache": ["django_ratelimit.W001"],
+}.get(CACHES["default"]["BACKEND"], [])
+
+# The API may be called from any site's scripts; no cookies are involved.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

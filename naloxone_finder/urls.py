@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from locations import views
+from locations import sitemaps, views
 from locations.api import api
 
 # Operations, the API and the admin have one URL; public pages have an English one and
@@ -12,6 +12,9 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     *i18n_patterns(path("", include("locations.urls")), prefix_default_language=False),
 ]
 

@@ -18,3 +18,13 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    # A request to /es/… leaves Spanish active in the test's thread (LocaleMiddleware
+    # never switches back); tests that run no request would then get Spanish messages.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -17,6 +17,10 @@ PAGES = {
     "state": lambda d: "/states/ny/",
     "city": lambda d: "/states/ny/new-york/",
     "about naloxone": lambda d: "/naloxone/",
+    "embed": lambda d: "/embed/?near=10001",
+    "embed code": lambda d: "/embed/code/?near=10001",
+    "search flyer": lambda d: "/search/flyer?near=10001",
+    "state flyer": lambda d: "/states/ny/flyer/",
 }
 
 axe = Axe()
@@ -53,3 +57,21 @@ def test_it_fits_a_320_pixel_screen(browser, site, directory, name):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     context.close()
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 320px"
+
+
+def test_crowded_markers_leave_no_target_too_small(page, site, directory):
+    """Markers of places a few metres apart overlap; the rule for target size (WCAG 2.2
+    2.5.8, which Lighthouse checks) must still pass: the list's "Show on map" buttons are
+    the keyboard's way to each marker."""
+    from ..factories import make_location
+
+    for i in range(6):
+        make_location(
+            name=f"Crowded Pharmacy {i}", latitude=40.7500 + i * 0.00005, longitude=-73.9960
+        )
+    page.goto(site + "/search?near=10001")
+    page.wait_for_load_state("load")
+
+    results = axe.run(page, options={"runOnly": ["target-size"]})
+    assert [n["target"] for v in results.response["violations"] for n in v["nodes"]] == []
+    assert page.locator("#results-map .leaflet-marker-icon").count() == 9
