@@ -141,11 +141,7 @@ def results_map(result: SearchResult) -> dict | None:
     return {
         "places": places,
         "point": {"lat": point.latitude, "lng": point.longitude, "label": point.label},
-        "tiles": {
-            "url": settings.MAP_TILE_URL,
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "max_zoom": settings.MAP_TILE_MAX_ZOOM,
-        },
+        "tiles": tile_settings(),
     }
 
 
@@ -253,6 +249,15 @@ def structured_data(location: Location, permalink: str) -> dict:
     return data
 
 
+def tile_settings() -> dict:
+    """Where the maps' tiles come from, for the scripts that draw them."""
+    return {
+        "url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+    }
+
+
 def location_map(location: Location) -> dict | None:
     """What the detail page's map draws: the place and the tile settings. None when there
     is no place to show (no coordinates, or a mail-based program)."""
@@ -263,11 +268,7 @@ def location_map(location: Location) -> dict | None:
         "lng": location.longitude,
         "name": location.name,
         "approximate": location.is_approximate,
-        "tiles": {
-            "url": settings.MAP_TILE_URL,
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "max_zoom": settings.MAP_TILE_MAX_ZOOM,
-        },
+        "tiles": tile_settings(),
     }
 
 
@@ -299,13 +300,18 @@ def absolute_url(request: HttpRequest, path: str) -> str:
 
 
 def directions_url(location: Location) -> str:
-    """A maps link that phones open in their own maps app."""
+    """A maps link that phones open in their own maps app; "" for a program that mails
+    naloxone or a place with neither a street address nor a position."""
+    if location.kind == Location.Kind.MAIL_BASED:
+        return ""
     if location.street_address and not location.is_approximate:
         destination = ", ".join(
             [location.street_address, location.city, f"{location.state} {location.zip_code}"]
         )
-    else:
+    elif location.latitude is not None:
         destination = f"{location.latitude},{location.longitude}"
+    else:
+        return ""
     return "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})
 
 

@@ -444,6 +444,17 @@ def test_a_mail_based_program_has_no_map(client):
     assert 'id="location-map"' not in page
     assert "leaflet" not in page
     assert "Mails to: NY, NJ" in page
+    assert "google.com/maps" not in page and ">Directions<" not in page
+
+
+def test_a_mail_based_program_without_a_position_gets_no_directions(client):
+    place = make_location(
+        kind=Location.Kind.MAIL_BASED, states_served=["NY"], latitude=None, longitude=None
+    )
+
+    page = client.get(f"/locations/{place.slug}/").content.decode()
+
+    assert "None,None" not in page and ">Directions<" not in page
 
 
 # The Content Security Policy.
