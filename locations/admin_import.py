@@ -26,6 +26,7 @@ from django.db.models.functions import Concat
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.tmp_storages import TempFolderStorage
@@ -38,8 +39,9 @@ from .models import Location, OpeningHours
 # Signed references to uploaded files expire: a preview left open overnight is redone.
 CONFIRM_MAX_AGE = 24 * 60 * 60
 CONFIRM_SALT = "locations.admin_import.confirm"
-# The names TempFolderStorage gives files (tempfile's "tmp" and 8 random characters).
-TEMP_NAME = re.compile(r"tmp[a-z0-9_]{1,32}")
+# The names import-export's storages give files: tempfile's ("tmp" and 8 random
+# characters) in the temporary folder, a uuid4 in the cache or the media storage.
+TEMP_NAME = re.compile(r"tmp[a-z0-9_]{1,32}|[0-9a-f]{32}")
 # The example row of the downloadable template: it imports cleanly as it is.
 TEMPLATE_EXAMPLE = {
     "external_id": "example-1",
@@ -211,7 +213,16 @@ class LocationImportExportMixin:
 
     change_list_template = "admin/locations/location/change_list_import_export.html"
     import_template = "admin/locations/location/import.html"
-    tmp_storage_class = TempFolderStorage
+    # None: import-export's IMPORT_EXPORT_TMP_STORAGE_CLASS setting, else its temporary
+    # folder (which all workers of one server share; several servers need the media
+    # storage or a shared cache).
+    tmp_storage_class = None
+
+    def get_tmp_storage_class(self):
+        storage_class = self.tmp_storage_class or getattr(
+            settings, "IMPORT_EXPORT_TMP_STORAGE_CLASS", TempFolderStorage
+        )
+        return import_string(storage_class) if isinstance(storage_class, str) else storage_class
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -285,7 +296,7 @@ class LocationImportExportMixin:
             "file_name": request.FILES["file"].name,
         }
         if result.ok and (result.created or result.updated):
-            storage = self.tmp_storage_class(read_mode="rb")
+            storage = self.get_tmp_storage_class()(read_mode="rb")
             storage.save(data)
             context["token"] = signing.dumps(
                 {"file": os.path.basename(storage.name), "source": source, "user": request.user.pk},
@@ -311,10 +322,12 @@ class LocationImportExportMixin:
             or not TEMP_NAME.fullmatch(str(signed.get("file", "")))
         ):
             return self._gone(request)
-        storage = self.tmp_storage_class(name=signed["file"], read_mode="rb")
+        storage = self.get_tmp_storage_class()(name=signed["file"], read_mode="rb")
         try:
             data = storage.read()
         except OSError:
+            data = None
+        if not data:  # gone from the folder, or from the cache
             return self._gone(request)
         result = run_import(request, data, signed["source"], dry_run=False)
         if not result.written:

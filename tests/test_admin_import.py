@@ -502,3 +502,13 @@ def test_the_uploaded_file_waits_in_the_temporary_folder_until_confirmed(client,
     assert name in set(os.listdir(tempfile.gettempdir())) - before
     client.post(reverse(CONFIRM), {"token": token})
     assert name not in os.listdir(tempfile.gettempdir())
+
+
+def test_the_uploaded_file_may_wait_in_the_shared_cache_instead(client, staff, zips, settings):
+    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+    before = set(os.listdir(tempfile.gettempdir()))
+    token = token_of(upload(client, HEADER + "a,Corner Pharmacy,pharmacy,,New York,NY,10001,,\n"))
+    assert set(os.listdir(tempfile.gettempdir())) == before
+    response = client.post(reverse(CONFIRM), {"token": token})
+    assert response.status_code == 302 and response["Location"] == reverse(CHANGELIST)
+    assert Location.objects.filter(source="county", external_id="a").exists()
