@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_import import LocationImportExportMixin
 from .models import Location, OpeningHours, ZipCode, format_phone
 
 # What a typed phone number may look like: digits and the usual punctuation only.
@@ -73,7 +74,7 @@ class LocationForm(forms.ModelForm):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
     form = LocationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # No foreign key among the columns, so the page is one query for the rows and one

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "corsheaders",
     "django_ratelimit",
+    "import_export",
     "locations",
 ]
 
@@ -159,6 +160,12 @@ MAP_TILE_ATTRIBUTION = env(
     " contributors",
 )
 MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+
+# Largest CSV file staff may upload in the admin's import (the whole file is checked in
+# memory before anything is written).
+ADMIN_IMPORT_MAX_MB = env.int("ADMIN_IMPORT_MAX_MB", default=10)
+if ADMIN_IMPORT_MAX_MB < 1:
+    raise ImproperlyConfigured("ADMIN_IMPORT_MAX_MB must be at least 1.")
 
 # Where "Report a problem with this listing" sends people.
 REPORT_EMAIL = env("REPORT_EMAIL", default="corrections@example.org")
