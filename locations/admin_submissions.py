@@ -1,5 +1,6 @@
 """Moderation queues for what the public sends: suggestions and problem reports."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
@@ -9,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import ProblemReport, Submission, Suggestion
+from .models import Location, ProblemReport, Submission, Suggestion
 
 MODERATION_FIELDS = ["status", "staff_note", "moderated_by", "moderated_at"]
 
@@ -113,6 +114,16 @@ class SuggestionAdmin(SubmissionAdmin):
             },
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "offerings":
+            return forms.MultipleChoiceField(
+                label=_("What they offer"),
+                choices=Location.OFFERINGS,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("draft listing"), ordering="location__name")
     def draft_listing(self, obj: Suggestion) -> str:

@@ -56,17 +56,22 @@ def seconds_until_allowed(request: HttpRequest) -> int:
 
 
 def count_submission(request: HttpRequest) -> None:
-    """Count one submission from this address in the current window."""
+    """Count one submission from this address in the current window, which the count
+    outlives by a second at most."""
     _limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
-    key = rate_key(request, period, time.time())
+    now = time.time()
+    key = rate_key(request, period, now)
+    timeout = int(period - now % period) + 1
     cache = caches["shared"]
     try:
-        # add() then incr(): atomic on Redis; on the database cache two submissions at the
-        # same instant may count as one, which a limit against flooding can bear.
-        if not cache.add(key, 1, timeout=period):
+        if not cache.add(key, 1, timeout=timeout):
+            # Atomic on Redis. The database cache increments by a get and a set, so two
+            # submissions at the same instant may count as one (a flood is still held
+            # back), and its set gives the key the cache's default expiry: restore ours.
             cache.incr(key)
+            cache.touch(key, timeout=timeout)
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=period)
+        cache.set(key, 1, timeout=timeout)
     except Exception:
         logger.exception("The shared cache failed; submission not counted")
 

@@ -1,6 +1,8 @@
 """Suggest a location and Report a problem: the public forms, their spam defences and
 the email to staff."""
 
+import time
+
 import pytest
 from django.core import mail
 from django.core.cache import caches
@@ -386,6 +388,54 @@ def test_the_count_lives_in_the_shared_database_cache(client, settings):
 
     other = DatabaseCache("shared_cache", {})
     assert other.get(key.split(":", 2)[2]) == 2
+
+
+def test_the_count_lasts_to_the_end_of_its_window(client, settings):
+    settings.SUBMISSION_RATE_LIMIT = "3/d"
+    window_end = (int(time.time()) // 86400 + 1) * 86400
+
+    client.post("/suggest/", suggestion_data())
+    client.post("/suggest/", suggestion_data())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXTRACT(EPOCH FROM expires) FROM shared_cache")
+        [(expires,)] = cursor.fetchall()
+    # Not the cache's default five minutes, which a second submission would otherwise set.
+    assert window_end - 2 <= float(expires) <= window_end + 2
+
+
+def test_a_shared_cache_outage_lets_submissions_through(client, settings):
+    # A Redis server that is not there: every cache call fails.
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        },
+    }
+    settings.SUBMISSION_RATE_LIMIT = "1/h"
+
+    assert client.post("/suggest/", suggestion_data()).status_code == 302
+    assert client.post("/suggest/", suggestion_data()).status_code == 302
+    assert Suggestion.objects.count() == 2
+
+
+def test_the_forms_take_few_queries(client, django_assert_num_queries):
+    place = make_location()
+    # The demo-data banner's check.
+    with django_assert_num_queries(1):
+        client.get("/suggest/")
+    # The listing, the banner.
+    with django_assert_num_queries(2):
+        client.get(f"/locations/{place.slug}/report/")
+    # The count, the insert, then counting it: the cache's size check, and its insert
+    # in a savepoint (select, insert, release).
+    with django_assert_num_queries(7):
+        client.post("/suggest/", suggestion_data())
+    # The listing and the count, then the banner when the errors are shown.
+    with django_assert_num_queries(3):
+        client.post(f"/locations/{place.slug}/report/", report_data(problem=""))
 
 
 # Email to staff
