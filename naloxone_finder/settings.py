@@ -230,5 +230,7 @@ if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", SUBMISSION_RATE_LIMIT):
     )
 # Staff hear of each new submission by email; nobody is emailed while the list is empty.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Mail is sent while the visitor waits: a mail server that hangs must not hold them long.
+EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])

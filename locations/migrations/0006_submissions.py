@@ -9,14 +9,15 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 # The layout `manage.py createcachetable` gives Django's DatabaseCache, made here so that
-# `migrate` alone prepares the database (the table stays unused when CACHE_URL is set).
+# `migrate` alone prepares the database (the table stays unused when CACHE_URL is set);
+# "IF NOT EXISTS" in case createcachetable ran first.
 CACHE_TABLE_SQL = """
-CREATE TABLE "shared_cache" (
+CREATE TABLE IF NOT EXISTS "shared_cache" (
     "cache_key" varchar(255) NOT NULL PRIMARY KEY,
     "value" text NOT NULL,
     "expires" timestamp with time zone NOT NULL
 );
-CREATE INDEX "shared_cache_expires" ON "shared_cache" ("expires");
+CREATE INDEX IF NOT EXISTS "shared_cache_expires" ON "shared_cache" ("expires");
 """
 
 GROUP_NAME = "Outreach staff"
@@ -119,6 +120,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['status', '-created_at'], name='suggestion_queue')],
             },
         ),
-        migrations.RunSQL(CACHE_TABLE_SQL, 'DROP TABLE "shared_cache";'),
+        migrations.RunSQL(CACHE_TABLE_SQL, 'DROP TABLE IF EXISTS "shared_cache";'),
         migrations.RunPython(grant_moderation, revoke_moderation),
     ]

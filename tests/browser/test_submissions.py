@@ -75,6 +75,8 @@ def test_errors_are_summarised_and_linked_to_their_fields(page, site, directory)
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
+    # The focus starts on the summary, where keyboard and screen reader users need it.
+    expect(summary).to_be_focused()
     summary.locator("a[href='#id_name']").click()
     assert focused(page)["id"] == "id_name"
     assert violations(page) == []
