@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_import import LocationImportExportMixin
+from .admin_submissions import ProblemReportInline
 from .models import Location, OpeningHours, ZipCode, format_phone
 
 # What a typed phone number may look like: digits and the usual punctuation only.
@@ -83,7 +84,7 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
     list_filter = ["kind", "state", "status", VerificationAgeFilter]
     search_fields = ["name", "city", "zip_code", "phone"]
     list_per_page = 50
-    inlines = [OpeningHoursInline]
+    inlines = [OpeningHoursInline, ProblemReportInline]
     actions = ["mark_verified_today", "publish", "unpublish"]
     readonly_fields = [
         "verified_by",

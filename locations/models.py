@@ -703,3 +703,125 @@ class ZipCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.city}, {self.state}"
+
+
+class Submission(models.Model):
+    """What a visitor sent through a public form, waiting for staff to moderate it."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    contact_email = models.EmailField(
+        blank=True, help_text="Staff only: where the submitter may be asked a question."
+    )
+    staff_note = models.TextField(blank=True, help_text="Staff only; never shown publicly.")
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff only: who accepted or rejected it.",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language the submitter used the site in.",
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def moderate(self, status: str, user) -> None:
+        """Record the decision, who took it and when (saved by the caller)."""
+        self.status = status
+        self.moderated_by = user
+        self.moderated_at = timezone.now()
+
+
+class Suggestion(Submission):
+    """A place a visitor says carries naloxone and is missing from the directory."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Location.Kind.choices)
+    street_address = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES)
+    zip_code = models.CharField(max_length=5, validators=[zip_code_validator])
+    phone = models.CharField(max_length=20, blank=True, help_text="Stored as +1XXXXXXXXXX.")
+    website = models.URLField(max_length=500, blank=True)
+    offerings = ArrayField(
+        models.CharField(max_length=30, choices=Location.OFFERINGS),
+        default=list,
+        blank=True,
+        help_text="What the visitor says the place offers (the listing's offering fields).",
+    )
+    notes = models.TextField(blank=True, help_text="Anything else the visitor told us.")
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The draft listing made when the suggestion was accepted.",
+    )
+
+    class Meta(Submission.Meta):
+        indexes = [models.Index(fields=["status", "-created_at"], name="suggestion_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city}, {self.state})"
+
+    def draft_location(self) -> Location:
+        """A draft listing prefilled from this suggestion (unsaved); the map position
+        comes from the ZIP code when the listing is saved."""
+        location = Location(
+            name=self.name,
+            kind=self.kind,
+            street_address=self.street_address,
+            address_line2=self.address_line2,
+            city=self.city,
+            state=self.state,
+            zip_code=self.zip_code,
+            phone=self.phone,
+            website=self.website,
+            status=Location.Status.DRAFT,
+            source="suggestion",
+            internal_notes=gettext("Suggested by a visitor on %(date)s.")
+            % {"date": timezone.localdate(self.created_at).isoformat()}
+            + (f"\n{self.notes}" if self.notes else ""),
+        )
+        for name in self.offerings:
+            if name in dict(Location.OFFERINGS):
+                setattr(location, name, True)
+        return location
+
+
+class ProblemReport(Submission):
+    """A visitor's report that a published listing is wrong."""
+
+    class Problem(models.TextChoices):
+        CLOSED = "closed", _("The place has closed")
+        WRONG_ADDRESS = "wrong_address", _("The address is wrong")
+        WRONG_HOURS = "wrong_hours", _("The hours are wrong")
+        WRONG_PHONE = "wrong_phone", _("The phone number is wrong")
+        NO_NALOXONE = "no_naloxone", _("They do not have naloxone")
+        OTHER = "other", _("Something else")
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="reports")
+    problem = models.CharField(max_length=20, choices=Problem.choices)
+    details = models.TextField(blank=True)
+
+    class Meta(Submission.Meta):
+        indexes = [models.Index(fields=["status", "-created_at"], name="problemreport_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.get_problem_display()}: {self.location.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import submissions, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,10 @@ urlpatterns = [
     path("search/flyer", views.search_flyer, name="search_flyer"),
     path("locations/<slug:slug>/", views.location_detail, name="location_detail"),
     path("locations/<slug:slug>/flyer/", views.location_flyer, name="location_flyer"),
+    path("locations/<slug:slug>/report/", submissions.report_problem, name="report_problem"),
+    path("locations/<slug:slug>/report/thanks/", submissions.report_thanks, name="report_thanks"),
+    path("suggest/", submissions.suggest, name="suggest"),
+    path("suggest/thanks/", submissions.suggest_thanks, name="suggest_thanks"),
     path("embed/", views.embed, name="embed"),
     path("embed/code/", views.embed_code, name="embed_code"),
     path("naloxone/", views.naloxone, name="naloxone"),

@@ -1,5 +1,5 @@
 from datetime import date, datetime, time
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -154,7 +154,6 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ) % {"name": location.name, "city": location.city, "state": location.state}
     ctx["structured_data"] = structured_data(location, ctx["permalink"])
     ctx["location_map"] = location_map(location)
-    ctx["report_url"] = report_mailto(location, ctx["permalink"])
     ctx["share_config"] = {
         "title": location.name,
         "copied": _("Link copied"),
@@ -270,26 +269,6 @@ def location_map(location: Location) -> dict | None:
         "approximate": location.is_approximate,
         "tiles": tile_settings(),
     }
-
-
-def report_mailto(location: Location, permalink: str) -> str:
-    """A mailto: link to REPORT_EMAIL whose subject names the listing and whose body
-    holds its permalink. Percent-encoded as RFC 6068 asks (%20 for spaces, CRLF lines)."""
-    subject = _("Problem with the listing %(name)s (%(city)s, %(state)s)") % {
-        "name": location.name,
-        "city": location.city,
-        "state": location.state,
-    }
-    body = "\r\n".join(
-        [
-            _("Listing: %(url)s") % {"url": permalink},
-            "",
-            _("What is wrong or has changed:"),
-            "",
-        ]
-    )
-    query = urlencode({"subject": subject, "body": body}, quote_via=quote)
-    return f"mailto:{quote(settings.REPORT_EMAIL, safe='@')}?{query}"
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:

@@ -167,9 +167,6 @@ ADMIN_IMPORT_MAX_MB = env.int("ADMIN_IMPORT_MAX_MB", default=10)
 if ADMIN_IMPORT_MAX_MB < 1:
     raise ImproperlyConfigured("ADMIN_IMPORT_MAX_MB must be at least 1.")
 
-# Where "Report a problem with this listing" sends people.
-REPORT_EMAIL = env("REPORT_EMAIL", default="corrections@example.org")
-
 # Listings not verified for this many days ask visitors to call ahead.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=180)
 
@@ -219,3 +216,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Submissions: public suggestions and problem reports.
+# Their per-IP rate limit must hold across all gunicorn workers, so it is counted in the
+# "shared" cache: CACHE_URL's (Redis in production) when set, else a table in the database
+# (made by a migration), which every worker reaches with no extra service.
+if env("CACHE_URL", default=""):
+    CACHES["shared"] = env.cache("CACHE_URL")
+else:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shared_cache",
+        # Each address counted is one row; the default 300 would drop counts under a flood.
+        "OPTIONS": {"MAX_ENTRIES": 50000},
+    }
+SUBMISSION_RATE_LIMIT = env("SUBMISSION_RATE_LIMIT", default="5/h")
+if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", SUBMISSION_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        'SUBMISSION_RATE_LIMIT must look like "5/h" (a number, /, s m h or d).'
+    )
+# Staff hear of each new submission by email; nobody is emailed while the list is empty.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Mail is sent while the visitor waits: a mail server that hangs must not hold them long.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])

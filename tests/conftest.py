@@ -21,6 +21,22 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _clear_shared_cache(request):
+    # The "shared" cache (the submission rate limit) is a database table unless CACHE_URL
+    # is set: only tests that use the database can reach it, and those start from empty.
+    names = set(request.fixturenames)
+    if not request.node.get_closest_marker("django_db") and not names & {"db", "transactional_db"}:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    from django.core.cache import caches
+
+    caches["shared"].clear()
+    yield
+    caches["shared"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_afterwards():
     # A request to /es/… leaves Spanish active in the test's thread (LocaleMiddleware
     # never switches back); tests that run no request would then get Spanish messages.
