@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from locations.models import Location
+from locations.models import Location, ProblemReport, Suggestion
 
 from .factories import make_location, make_zipcodes
 
@@ -167,6 +167,30 @@ def staff_only_everywhere():
     )
     # A draft is staff-only as a whole: its name must not show either.
     make_location(name=f"Draft {MARKER}-draft", status=Location.Status.DRAFT)
+    # What the public sent in is read by staff only, whatever its moderation state.
+    for status in Suggestion.Status.values:
+        Suggestion.objects.create(
+            name=f"Suggested {MARKER}-suggestion",
+            kind=Location.Kind.PHARMACY,
+            street_address=f"1 {MARKER} Street",
+            city="New York",
+            state="NY",
+            zip_code="10001",
+            notes=f"{MARKER}-suggestion-notes",
+            contact_email=f"{MARKER}-submitter@example.org",
+            staff_note=f"{MARKER}-staff-note",
+            moderated_by=verifier,
+            status=status,
+        )
+        ProblemReport.objects.create(
+            location=place,
+            problem=ProblemReport.Problem.OTHER,
+            details=f"{MARKER}-report-details",
+            contact_email=f"{MARKER}-reporter@example.org",
+            staff_note=f"{MARKER}-report-note",
+            moderated_by=verifier,
+            status=status,
+        )
     return place
 
 
@@ -178,6 +202,8 @@ def test_no_public_url_shows_a_staff_only_field(client, staff_only_everywhere):
         f"/locations/{slug}/",
         f"/es/locations/{slug}/",
         f"/locations/{slug}/flyer/",
+        f"/locations/{slug}/report/",
+        "/suggest/",
         f"/api/v1/locations/{slug}",
         "/states/",
         "/states/ny/",
