@@ -212,3 +212,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Geocoding: "census" asks the US Census Geocoder for a street address's position;
+# "none" asks nobody, and places without coordinates sit at their ZIP code's centre.
+GEOCODER = env("GEOCODER", default="census").strip().lower()
+if GEOCODER not in {"census", "none"}:
+    raise ImproperlyConfigured('GEOCODER must be "census" or "none".')
+GEOCODER_URL = env("GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
+# Seconds to wait for one address (a save in the admin), and for a batch (an import).
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5)
+GEOCODER_BATCH_TIMEOUT = env.float("GEOCODER_BATCH_TIMEOUT", default=60)
