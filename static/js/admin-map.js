@@ -74,7 +74,7 @@ function setUp(L, data) {
       const point = readPoint();
       if (point) {
         placePin(point);
-        map.panTo(point);
+        if (!map.getBounds().contains(point)) map.panTo(point);
       }
     });
   }
