@@ -186,7 +186,7 @@ class LocationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if "last_verified_on" in form.changed_data and obj.last_verified_on:
             obj.verified_by = request.user
-        if form.cleaned_data.get("latitude") is None:
+        if "latitude" in form.fields and form.cleaned_data.get("latitude") is None:
             # Left blank: the form's check placed it at the ZIP centre; the geocoder
             # may do better.
             obj.latitude = obj.longitude = None
