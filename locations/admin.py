@@ -190,8 +190,18 @@ class LocationAdmin(admin.ModelAdmin):
             # Left blank: the form's check placed it at the ZIP centre; the geocoder
             # may do better.
             obj.latitude = obj.longitude = None
-        place_edited(obj, form.changed_data)
+        found = place_edited(obj, form.changed_data)
         super().save_model(request, obj, form, change)
+        if found is False:
+            self.message_user(
+                request,
+                _(
+                    "The street address was not found, so the location was placed at the "
+                    "centre of its ZIP code and marked approximate. Check the address, or "
+                    "set the position on the map."
+                ),
+                messages.WARNING,
+            )
 
     def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
         """One UPDATE for the selected rows, then "N locations …" to the user."""

@@ -166,7 +166,7 @@ def set_point(location: Location, point: Point | None, zip_row=_LOOK_UP) -> None
         location.location_precision = Location.Precision.ZIP_CENTROID
 
 
-def place_edited(location: Location, changed_fields: Iterable[str]) -> None:
+def place_edited(location: Location, changed_fields: Iterable[str]) -> bool | None:
     """Decide where a location edited by a person goes, before it is saved.
 
     `changed_fields` are the fields the person changed (all of them for a new place).
@@ -174,18 +174,23 @@ def place_edited(location: Location, changed_fields: Iterable[str]) -> None:
     (unless the person chose the precision too).
     Blank coordinates, a new place, or a changed address ask the geocoder; without a
     match the place goes to its ZIP code's centre, marked approximate.
+
+    Returns whether the geocoder found the address, or None when it was not asked.
     """
     changed = set(changed_fields)
     if changed & COORDINATE_FIELDS and location.latitude is not None:
         if "location_precision" not in changed:  # unless they said how exact it is
             location.location_precision = Location.Precision.MANUAL
-        return
+        return None
     address_changed = location._state.adding or bool(changed & ADDRESS_FIELDS)
     if enabled() and geocodable(location) and (address_changed or location.latitude is None):
-        set_point(location, geocode_one(location))
-    elif location.latitude is None or (
+        point = geocode_one(location)
+        set_point(location, point)
+        return point is not None
+    if location.latitude is None or (
         "zip_code" in changed and location.location_precision == Location.Precision.ZIP_CENTROID
     ):
         # Not looked up (no street address, or geocoding off): the ZIP centre stands in,
         # and a place already at a ZIP centre follows its new ZIP.
         set_point(location, None)
+    return None

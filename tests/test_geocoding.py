@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -172,7 +173,7 @@ def test_a_slow_batch_times_out(census, settings, caplog):
 def test_a_new_place_goes_to_its_address(census):
     location = unsaved()
 
-    geocoding.place_edited(location, ["name", "street_address"])
+    assert geocoding.place_edited(location, ["name", "street_address"]) is True
 
     assert (location.latitude, location.longitude) == EMPIRE
     assert location.location_precision == Location.Precision.ADDRESS
@@ -181,7 +182,7 @@ def test_a_new_place_goes_to_its_address(census):
 def test_a_place_the_census_cannot_find_goes_to_its_zip_centre(census):
     location = unsaved(street_address="1 Nowhere Ln")
 
-    geocoding.place_edited(location, ["street_address"])
+    assert geocoding.place_edited(location, ["street_address"]) is False
 
     assert (location.latitude, location.longitude) == ZIP_10001
     assert location.location_precision == Location.Precision.ZIP_CENTROID
@@ -190,7 +191,7 @@ def test_a_place_the_census_cannot_find_goes_to_its_zip_centre(census):
 def test_coordinates_set_by_staff_win_and_nobody_is_asked(census):
     location = unsaved(latitude=40.7, longitude=-74.0, location_precision="address")
 
-    geocoding.place_edited(location, ["street_address", "latitude", "longitude"])
+    assert geocoding.place_edited(location, ["street_address", "latitude", "longitude"]) is None
 
     assert (location.latitude, location.longitude) == (40.7, -74.0)
     assert location.location_precision == Location.Precision.MANUAL
@@ -200,7 +201,7 @@ def test_coordinates_set_by_staff_win_and_nobody_is_asked(census):
 def test_an_edit_that_leaves_the_address_alone_asks_nobody(census):
     location = make_location(street_address="350 5th Ave", latitude=40.7, longitude=-74.0)
 
-    geocoding.place_edited(location, ["name", "phone"])
+    assert geocoding.place_edited(location, ["name", "phone"]) is None
 
     assert (location.latitude, location.longitude) == (40.7, -74.0)
     assert census.requests == []
@@ -239,6 +240,7 @@ def test_adding_a_place_in_the_admin_geocodes_it(client, staff, census):
     response = client.post(reverse("admin:locations_location_add"), form_data())
 
     assert response.status_code == 302
+    assert not any("not found" in str(m) for m in get_messages(response.wsgi_request))
     location = Location.objects.get()
     assert (location.latitude, location.longitude) == EMPIRE
     assert location.location_precision == Location.Precision.ADDRESS
@@ -258,6 +260,8 @@ def test_an_unfound_place_lands_on_its_zip_centre_marked_approximate(client, sta
     assert (location.latitude, location.longitude) == ZIP_10001
     assert location.location_precision == Location.Precision.ZIP_CENTROID
     assert len(census.requests) == 1
+    [warning] = [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert "The street address was not found" in str(warning)
 
 
 def change(client, location, **fields):
