@@ -11,7 +11,9 @@ from django.utils.translation import ngettext
 
 from .admin_import import LocationImportExportMixin
 from .admin_submissions import ProblemReportInline
+from .geocoding import place_edited
 from .models import Location, OpeningHours, ZipCode, format_phone
+from .views import tile_settings
 
 # What a typed phone number may look like: digits and the usual punctuation only.
 PHONE_SEARCH = re.compile(r"^[\d\s().+-]+$")
@@ -80,8 +82,17 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # No foreign key among the columns, so the page is one query for the rows and one
     # for the count, however many rows it shows.
-    list_display = ["name", "kind", "city", "state", "status", "last_verified_on", "phone_column"]
-    list_filter = ["kind", "state", "status", VerificationAgeFilter]
+    list_display = [
+        "name",
+        "kind",
+        "city",
+        "state",
+        "status",
+        "location_precision",
+        "last_verified_on",
+        "phone_column",
+    ]
+    list_filter = ["kind", "state", "status", "location_precision", VerificationAgeFilter]
     search_fields = ["name", "city", "zip_code", "phone"]
     list_per_page = 50
     inlines = [OpeningHoursInline, ProblemReportInline]
@@ -106,9 +117,10 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
             {
                 "fields": ["latitude", "longitude", "location_precision", "timezone"],
                 "description": _(
-                    "Leave latitude and longitude blank to place the location at the centre "
-                    "of its ZIP code; it is then marked approximate. A blank time zone is "
-                    "also taken from the ZIP code."
+                    "Leave latitude and longitude blank to place the location from its "
+                    "street address, or at the centre of its ZIP code (marked approximate) "
+                    "when the address is not found. A changed address is looked up again. "
+                    "A blank time zone is taken from the ZIP code."
                 ),
             },
         ),
@@ -154,6 +166,17 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
             return _("Made from the name, city and state when first saved; never changes.")
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.slug)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # For admin-map.js: where tiles come from, and the whole country when the
+        # place has no coordinates yet.
+        context["pin_map"] = {
+            "tiles": tile_settings(),
+            "center": [39.8, -98.6],
+            "zoom": 4,
+            "pin_label": _("Location pin; drag it to move the location"),
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored as +12125550100; staff type (212) 555-0100 or 212-555-0100.
@@ -165,7 +188,22 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if "last_verified_on" in form.changed_data and obj.last_verified_on:
             obj.verified_by = request.user
+        if "latitude" in form.fields and form.cleaned_data.get("latitude") is None:
+            # Left blank: the form's check placed it at the ZIP centre; the geocoder
+            # may do better.
+            obj.latitude = obj.longitude = None
+        found = place_edited(obj, form.changed_data)
         super().save_model(request, obj, form, change)
+        if found is False:
+            self.message_user(
+                request,
+                _(
+                    "The street address was not found, so the location was placed at the "
+                    "centre of its ZIP code and marked approximate. Check the address, or "
+                    "set the position on the map."
+                ),
+                messages.WARNING,
+            )
 
     def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
         """One UPDATE for the selected rows, then "N locations …" to the user."""

@@ -22,6 +22,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from . import geocoding
 from .hours import parse_hours
 from .models import (
     Location,
@@ -169,6 +170,7 @@ def import_rows(
         result.rows = batch.check()
         if dry_run or (result.invalid and not skip_invalid):
             return result
+        batch.geocode()
         batch.write()
         result.written = True
     return result
@@ -439,6 +441,8 @@ READERS = {
     "states_served": _states,
     **dict.fromkeys(OFFERING_COLUMNS, _boolean),
 }
+# What geocoding may set on a row.
+PLACE_FIELDS = ["latitude", "longitude", "location_precision"]
 # Columns copied straight onto the model field of the same name.
 PLAIN_COLUMNS = [
     c for c in COLUMNS if c not in {"latitude", "longitude", "last_verified_on", "hours"}
@@ -457,6 +461,9 @@ class _Batch:
         self.changed: list[tuple[Location, list[str]]] = []
         self.hours: dict[int, list] = {}  # id(location) -> rows to write
         self.replace_hours: list[int] = []  # pks whose hours are rewritten
+        # New or changed rows whose address changed and whose file gave no coordinates:
+        # (location, its changed fields or None when new, its outcome).
+        self.to_geocode: list[tuple[Location, list[str] | None, RowOutcome]] = []
         # Tomorrow here is already today in Guam, a day ahead of the mainland.
         self.latest_date = timezone.localdate() + timedelta(days=1)
 
@@ -571,17 +578,23 @@ class _Batch:
             return outcome
 
         outcome.location = location
+        wants_geocoding = values.get("latitude") is None and geocoding.geocodable(location)
         if is_new:
             outcome.outcome = NEW
             self.new.append(location)
             if hours:
                 self.hours[id(location)] = hours
+            if wants_geocoding:
+                self.to_geocode.append((location, None, outcome))
         elif changed:
             outcome.outcome, outcome.changed_fields = UPDATED, changed
-            self.changed.append((location, [name for name in changed if name != "hours"]))
+            fields = [name for name in changed if name != "hours"]
+            self.changed.append((location, fields))
             if "hours" in changed:
                 self.replace_hours.append(location.pk)
                 self.hours[id(location)] = hours
+            if wants_geocoding and geocoding.ADDRESS_FIELDS.intersection(changed):
+                self.to_geocode.append((location, fields, outcome))
         else:
             outcome.outcome = UNCHANGED
         return outcome
@@ -659,6 +672,29 @@ class _Batch:
                 if column not in errors:
                     got = f' (got "{cells[column]}")' if cells.get(column) else ""
                     errors[column] = " ".join(messages) + got
+
+    def geocode(self) -> None:
+        """Look up the street addresses of new and moved rows in one batch (per 10,000).
+
+        A match places the row at its address; otherwise it goes to (or stays at) its ZIP
+        centre, marked approximate. With geocoding off the ZIP centres set while checking
+        stand, and a moved row keeps the coordinates it had.
+        """
+        if not self.to_geocode or not geocoding.enabled():
+            return
+        found = geocoding.geocode_many([location for location, _f, _o in self.to_geocode])
+        for index, (location, fields, outcome) in enumerate(self.to_geocode):
+            before = (location.latitude, location.longitude, location.location_precision)
+            geocoding.set_point(location, found.get(index), self.zips.get(location.zip_code))
+            if fields is None:
+                continue
+            moved = [
+                name
+                for name, old in zip(PLACE_FIELDS, before, strict=True)
+                if getattr(location, name) != old
+            ]
+            fields.extend(name for name in moved if name not in fields)
+            outcome.changed_fields.extend(n for n in moved if n not in outcome.changed_fields)
 
     def write(self) -> None:
         """Create the new rows, update the changed ones, replace their opening hours."""

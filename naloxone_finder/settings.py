@@ -241,3 +241,13 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
+
+# Geocoding: "census" asks the US Census Geocoder for a street address's position;
+# "none" asks nobody, and places without coordinates sit at their ZIP code's centre.
+GEOCODER = env("GEOCODER", default="census").strip().lower()
+if GEOCODER not in {"census", "none"}:
+    raise ImproperlyConfigured('GEOCODER must be "census" or "none".')
+GEOCODER_URL = env("GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
+# Seconds to wait for one address (a save in the admin), and for a batch (an import).
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5)
+GEOCODER_BATCH_TIMEOUT = env.float("GEOCODER_BATCH_TIMEOUT", default=60)

@@ -44,3 +44,22 @@ def _default_language_afterwards():
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_geocoder(settings):
+    # No test reaches the real Census Geocoder; the fake_census fixture turns on its own.
+    settings.GEOCODER = "none"
+
+
+@pytest.fixture
+def fake_census(settings):
+    """A local fake of the Census Geocoder (tests/fake_census.py), switched on."""
+    from .fake_census import running
+
+    with running() as census:
+        settings.GEOCODER = "census"
+        settings.GEOCODER_URL = census.url
+        settings.GEOCODER_TIMEOUT = 2
+        settings.GEOCODER_BATCH_TIMEOUT = 5
+        yield census

@@ -1,0 +1,81 @@
+// The Location change form's map: click it or drag the pin to fill in the latitude and
+// longitude (marked "set by hand"); typing coordinates moves the pin. Without JavaScript,
+// or if Leaflet did not load, staff type the numbers and the map stays hidden.
+const panel = document.getElementById("admin-map-panel");
+const canvas = document.getElementById("admin-map");
+const dataNode = document.getElementById("admin-map-data");
+const latInput = document.getElementById("id_latitude");
+const lngInput = document.getElementById("id_longitude");
+const precisionInput = document.getElementById("id_location_precision");
+
+if (panel && canvas && dataNode && latInput && lngInput && window.L) {
+  setUp(window.L, JSON.parse(dataNode.textContent));
+}
+
+function readPoint() {
+  const lat = Number.parseFloat(latInput.value);
+  const lng = Number.parseFloat(lngInput.value);
+  const valid =
+    Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
+  return valid ? [lat, lng] : null;
+}
+
+function setUp(L, data) {
+  // Beside the coordinates it sets, in the form's Map section.
+  const fieldset = latInput.closest("fieldset");
+  if (fieldset) fieldset.append(panel);
+  panel.hidden = false;
+
+  const map = L.map(canvas, { scrollWheelZoom: false });
+  L.tileLayer(data.tiles.url, {
+    attribution: data.tiles.attribution,
+    maxZoom: data.tiles.max_zoom,
+  }).addTo(map);
+
+  let pin = null;
+  function placePin(point) {
+    if (pin) {
+      pin.setLatLng(point);
+      return;
+    }
+    // A drawn pin, not Leaflet's image one (its path breaks once file names are hashed).
+    pin = L.marker(point, {
+      draggable: true,
+      title: data.pin_label,
+      alt: data.pin_label,
+      icon: L.divIcon({ className: "admin-map-pin", iconSize: [22, 22], iconAnchor: [11, 11] }),
+    }).addTo(map);
+    pin.on("dragend", () => setByHand(pin.getLatLng()));
+  }
+
+  function setByHand(latLng) {
+    const wrapped = latLng.wrap(); // a click on a repeated world still means -180..180
+    latInput.value = wrapped.lat.toFixed(6);
+    lngInput.value = wrapped.lng.toFixed(6);
+    if (precisionInput) precisionInput.value = "manual";
+    for (const input of [latInput, lngInput, precisionInput]) {
+      input?.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    placePin([wrapped.lat, wrapped.lng]);
+  }
+
+  const start = readPoint();
+  if (start) {
+    const approximate = precisionInput && precisionInput.value === "zip_centroid";
+    map.setView(start, Math.min(approximate ? 13 : 16, data.tiles.max_zoom));
+    placePin(start);
+  } else {
+    map.setView(data.center, data.zoom);
+  }
+
+  map.on("click", (event) => setByHand(event.latlng));
+  for (const input of [latInput, lngInput]) {
+    input.addEventListener("input", () => {
+      const point = readPoint();
+      if (point) {
+        placePin(point);
+        if (!map.getBounds().contains(point)) map.panTo(point);
+      }
+    });
+  }
+}
