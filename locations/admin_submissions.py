@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .geocoding import place_edited
 from .models import Location, ProblemReport, Submission, Suggestion
 
 MODERATION_FIELDS = ["status", "staff_note", "moderated_by", "moderated_at"]
@@ -28,7 +29,9 @@ def accept_suggestion(suggestion: Suggestion, user) -> bool:
     made = False
     if suggestion.location_id is None:
         location = suggestion.draft_location()
-        location.save()  # the ZIP code's centre places it until staff set the address
+        # Looked up like an address typed in the admin; the ZIP code's centre otherwise.
+        place_edited(location, ())
+        location.save()
         suggestion.location = location
         made = True
     suggestion.moderate(Submission.Status.ACCEPTED, user)

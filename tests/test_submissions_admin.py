@@ -274,3 +274,16 @@ def test_the_add_page_has_no_reports_table(client, staff):
     html = client.get(reverse("admin:locations_location_add")).content.decode()
 
     assert 'id="reports-group"' not in html
+
+
+def test_an_accepted_suggestion_is_placed_by_the_geocoder(client, staff, fake_census):
+    make_zipcodes("10001")
+    fake_census.add("100 E 14th St", "New York", "NY", "10001", 40.7335, -73.9882)
+    suggestion = make_suggestion()
+
+    act(client, "suggestion", "accept", suggestion)
+
+    location = Suggestion.objects.get(pk=suggestion.pk).location
+    assert (location.latitude, location.longitude) == (40.7335, -73.9882)
+    assert location.location_precision == Location.Precision.ADDRESS
+    assert len(fake_census.requests) == 1
