@@ -9,8 +9,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from locations.history import CREATED, record_history
 from locations.models import Location, OpeningHours, ZipCode, miles_between, unique_slug
 from locations.usps import STATES
+
+DEMO_REASON = "Demo data (seed_demo)"
 
 # Cities the demo places sit in, with an area code for their fictional phone numbers.
 DEMO_CITIES = [
@@ -212,6 +215,10 @@ class Command(BaseCommand):
             locations, hours = build_demo_locations(zips_by_city, count, taken)
             Location.objects.bulk_create(locations, batch_size=500)
             OpeningHours.objects.bulk_create(hours, batch_size=1000)
+            # bulk_create sends no signals: record the history in one insert each.
+            ids = [location.pk for location in locations]
+            record_history(Location, ids, CREATED, reason=DEMO_REASON)
+            record_history(OpeningHours, ids, CREATED, reason=DEMO_REASON, key="location_id")
 
         states = sorted({location.state for location in locations})
         cities = {(location.city, location.state) for location in locations}
