@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -232,6 +232,10 @@ class LocationAdmin(VerifyActionsMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if "last_verified_on" in form.changed_data and obj.last_verified_on:
             obj.verified_by = request.user
+        match = request.resolver_match
+        if match and match.url_name.endswith("_simple_history"):
+            # Saved from an old version's page: say so in the history.
+            obj._change_reason = "Reverted to an earlier version"
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Publish"), permissions=["change"])
@@ -271,7 +275,8 @@ class VerificationQueueAdmin(VerifyActionsMixin, admin.ModelAdmin):
         return VerificationQueue.objects.due()
 
     def get_ordering(self, request):
-        return []  # due() orders oldest first; a column header may override it
+        # Oldest first, never verified at the top; a column header may override it.
+        return [F("last_verified_on").asc(nulls_first=True), "name"]
 
     @admin.display(description=_("name"), ordering="name")
     def name_link(self, obj: Location) -> str:
