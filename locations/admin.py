@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_users  # noqa: F401  (replaces the user admin)
-from .history import CHANGED, record_history
+from .history import CHANGED, ChangeDisplay, record_history
 from .models import Location, OpeningHours, VerificationQueue, ZipCode, format_phone
 
 # What a typed phone number may look like: digits and the usual punctuation only.
@@ -211,6 +211,9 @@ class LocationAdmin(VerifyActionsMixin, SimpleHistoryAdmin):
         ),
     ]
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChangeDisplay(self.model, historical_record)
+
     @admin.display(description=_("phone"), ordering="phone")
     def phone_column(self, obj: Location) -> str:
         return obj.phone_display
@@ -273,6 +276,13 @@ class VerificationQueueAdmin(VerifyActionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return VerificationQueue.objects.due()
+
+    def changelist_view(self, request, extra_context=None):
+        days = settings.VERIFY_AFTER_DAYS
+        title = _("Verification queue: not verified for %(days)d days, oldest first") % {
+            "days": days
+        }
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_ordering(self, request):
         # Oldest first, never verified at the top; a column header may override it.

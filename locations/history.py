@@ -9,6 +9,9 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -46,3 +49,19 @@ def record_history(
     user_id = getattr(user, "pk", user)
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), history_type, reason or None, user_id, ids])
+
+
+class ChangeDisplay(HistoricalRecordContextHelper):
+    """Shows changed values the way the form does: choice labels, Yes/No, "—" for empty."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, DeletedObject):
+            return "—" if value.pk is None else str(value)
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if field.choices and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)

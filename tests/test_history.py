@@ -240,3 +240,15 @@ def test_saves_from_code_are_recorded_without_the_timestamp_column():
     assert "updated_at" not in {f.name for f in Location.history.model._meta.fields}
     created, changed = history_of(location)
     assert changed.diff_against(created).changed_fields == ["last_verified_on"]
+
+
+def test_the_history_page_shows_choice_labels_and_blanks_as_the_form_does(client, staff):
+    location = make_location(verification_method="")
+
+    post_action(client, "mark_verified_partner", [location])
+    response = client.get(reverse("admin:locations_location_history", args=[location.pk]))
+
+    page = response.content.decode()
+    assert "<strong>Verification method:</strong> — &rarr; Partner report" in page
+    assert "<strong>Verified by:</strong> — &rarr; outreach" in page
+    assert "None" not in page.split('id="change-history"')[1]
