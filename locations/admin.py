@@ -120,6 +120,9 @@ class VerifyActionsMixin:
         self._mark_verified(request, queryset, Location.VerificationMethod.PARTNER)
 
 
+# Opening hours changes listed on a location's history page (the newest).
+HOURS_HISTORY_SHOWN = 100
+
 VERIFY_ACTIONS = ["mark_verified_phone", "mark_verified_visit", "mark_verified_partner"]
 
 
@@ -213,6 +216,19 @@ class LocationAdmin(VerifyActionsMixin, SimpleHistoryAdmin):
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChangeDisplay(self.model, historical_record)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Opening hours have their own history; list the latest changes under the
+        # location's own (one query, whatever the number of rows).
+        hours = (
+            OpeningHours.history.filter(location_id=object_id)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:HOURS_HISTORY_SHOWN]
+            if str(object_id).isdigit()
+            else []
+        )
+        context = {"hours_history": hours, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_column(self, obj: Location) -> str:

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -252,3 +255,42 @@ def test_the_history_page_shows_choice_labels_and_blanks_as_the_form_does(client
     assert "<strong>Verification method:</strong> — &rarr; Partner report" in page
     assert "<strong>Verified by:</strong> — &rarr; outreach" in page
     assert "None" not in page.split('id="change-history"')[1]
+
+
+def test_the_history_page_lists_opening_hours_changes(client, staff):
+    make_zipcodes()
+    import_rows(io.StringIO(csv_text(row(external_id="A1", hours="Mon 9am-5pm"))))
+    import_rows(io.StringIO(csv_text(row(external_id="A1", hours="Tue 10am-2pm"))))
+    location = Location.objects.get()
+
+    response = client.get(reverse("admin:locations_location_history", args=[location.pk]))
+
+    table = response.content.decode().split('id="hours-history"')[1]
+    assert table.index("Tuesday 10:00–14:00") < table.index("Monday 09:00–17:00")
+    assert table.count("Import from csv") == 3  # Monday added, Monday removed, Tuesday added
+
+
+def count_history_page_queries(client, location) -> int:
+    ContentType.objects.clear_cache()  # else the count depends on the tests run before
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:locations_location_history", args=[location.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_history_page_takes_the_same_queries_for_2_or_20_changes(client, staff):
+    location = make_location(hours=[(0, (9,), (17,))])
+    location.name = "Renamed"
+    location.save()
+    with_2 = count_history_page_queries(client, location)
+    for n in range(18):
+        location.verified_by = staff if n % 2 else None
+        location.name = f"Renamed {n}"
+        location.save()
+        OpeningHours.objects.create(location=location, weekday=n % 7, opens="08:00", closes="09:00")
+    with_20 = count_history_page_queries(client, location)
+
+    # 1 session, 2 user, 3 the location, 4-5 permissions, 6 the count of its records,
+    # 7 a page of them with their users, 8 the user content type (for links to users),
+    # 9 the opening hours changes with their users.
+    assert with_2 == with_20 == 9
