@@ -233,6 +233,19 @@ def test_seed_demo_records_its_locations_as_demo_data(settings):
     assert records.count() == 5
     assert {r.history_change_reason for r in records} == {"Demo data (seed_demo)"}
     assert OpeningHours.history.count() == OpeningHours.objects.count() > 0
+    real = make_location(name="Real place")
+
+    call_command("seed_demo", "--clear", stdout=io.StringIO())
+
+    deleted = Location.history.filter(history_type="-")
+    assert deleted.count() == 5
+    assert {r.history_change_reason for r in deleted} == {"Demo data (seed_demo)"}
+    assert set(
+        OpeningHours.history.filter(history_type="-").values_list(
+            "history_change_reason", flat=True
+        )
+    ) == {"Demo data (seed_demo)"}
+    assert not real.history.filter(history_type="-").exists()
 
 
 def test_saves_from_code_are_recorded_without_the_timestamp_column():

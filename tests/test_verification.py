@@ -1,6 +1,5 @@
 """Verification: the Needs verification filter, the queue, the Mark verified actions."""
 
-import importlib
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from locations.models import Location, VerificationQueue
+from naloxone_finder.settings import positive_int
 from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db
@@ -168,23 +168,17 @@ def test_staff_without_change_permission_cannot_mark_verified(client, listings):
     assert never.last_verified_on is None
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "ninety", "1.5"])
+@pytest.mark.parametrize("value", ["0", "-3", "ninety", "1.5", ""])
 def test_verify_after_days_must_be_a_positive_whole_number(monkeypatch, value):
-    import naloxone_finder.settings as settings_module
-
     monkeypatch.setenv("VERIFY_AFTER_DAYS", value)
-    with pytest.raises(ImproperlyConfigured, match="VERIFY_AFTER_DAYS"):
-        importlib.reload(settings_module)
-    monkeypatch.delenv("VERIFY_AFTER_DAYS")
-    importlib.reload(settings_module)
+
+    with pytest.raises(ImproperlyConfigured, match="VERIFY_AFTER_DAYS must be a whole number"):
+        positive_int("VERIFY_AFTER_DAYS", 90)
 
 
-def test_verify_after_days_comes_from_the_environment(monkeypatch):
-    import naloxone_finder.settings as settings_module
-
+def test_verify_after_days_comes_from_the_environment_or_defaults_to_90(monkeypatch):
     monkeypatch.setenv("VERIFY_AFTER_DAYS", " 30 ")
-    try:
-        assert importlib.reload(settings_module).VERIFY_AFTER_DAYS == 30
-    finally:
-        monkeypatch.delenv("VERIFY_AFTER_DAYS")
-        importlib.reload(settings_module)
+    assert positive_int("VERIFY_AFTER_DAYS", 90) == 30
+
+    monkeypatch.delenv("VERIFY_AFTER_DAYS")
+    assert positive_int("VERIFY_AFTER_DAYS", 90) == 90

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from locations.history import CREATED, record_history
+from locations.history import CREATED, DELETED, record_history
 from locations.models import Location, OpeningHours, ZipCode, miles_between, unique_slug
 from locations.usps import STATES
 
@@ -232,7 +232,15 @@ class Command(BaseCommand):
 
 def delete_demo_locations() -> int:
     """Delete the rows seed_demo made (and their hours); return how many locations went."""
-    _total, by_model = Location.objects.filter(is_demo=True).delete()
+    demo = Location.objects.filter(is_demo=True)
+    ids = list(demo.values_list("pk", flat=True))
+    _total, by_model = demo.delete()
+    # The deletions are recorded row by row (through signals); say why.
+    deleted = {"history_type": DELETED, "history_change_reason": None}
+    Location.history.filter(id__in=ids, **deleted).update(history_change_reason=DEMO_REASON)
+    OpeningHours.history.filter(location_id__in=ids, **deleted).update(
+        history_change_reason=DEMO_REASON
+    )
     return by_model.get(Location._meta.label, 0)
 
 
