@@ -2,17 +2,24 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import F, Q
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_users  # noqa: F401  (replaces the user admin)
 from .admin_import import LocationImportExportMixin
 from .admin_submissions import ProblemReportInline
 from .geocoding import place_edited
-from .models import Location, OpeningHours, ZipCode, format_phone
+from .history import CHANGED, ChangeDisplay, record_history
+from .models import Location, OpeningHours, VerificationQueue, ZipCode, format_phone
 from .views import tile_settings
 
 # What a typed phone number may look like: digits and the usual punctuation only.
@@ -36,26 +43,91 @@ class VerificationAgeFilter(admin.SimpleListFilter):
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
+        days = settings.VERIFY_AFTER_DAYS
         return [
-            ("recent", _("Within 90 days")),
-            ("aging", _("90 to 180 days ago")),
-            ("stale", _("Over 180 days ago")),
+            ("recent", _("Within %(days)d days") % {"days": days}),
+            ("aging", _("%(days)d to %(twice)d days ago") % {"days": days, "twice": 2 * days}),
+            ("stale", _("Over %(twice)d days ago") % {"twice": 2 * days}),
             ("never", _("Never verified")),
         ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        day_90, day_180 = today - timedelta(days=90), today - timedelta(days=180)
+        days = settings.VERIFY_AFTER_DAYS
+        due, overdue = today - timedelta(days=days), today - timedelta(days=2 * days)
         match self.value():
             case "recent":
-                return queryset.filter(last_verified_on__gte=day_90)
+                return queryset.filter(last_verified_on__gte=due)
             case "aging":
-                return queryset.filter(last_verified_on__lt=day_90, last_verified_on__gte=day_180)
+                return queryset.filter(last_verified_on__lt=due, last_verified_on__gte=overdue)
             case "stale":
-                return queryset.filter(last_verified_on__lt=day_180)
+                return queryset.filter(last_verified_on__lt=overdue)
             case "never":
                 return queryset.filter(last_verified_on__isnull=True)
         return queryset
+
+
+class NeedsVerificationFilter(admin.SimpleListFilter):
+    """Listings nobody has confirmed for VERIFY_AFTER_DAYS days, or ever."""
+
+    title = _("needs verification")
+    parameter_name = "needs_verification"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", _("Needs verification")),
+            ("no", _("Verified recently")),
+        ]
+
+    def queryset(self, request, queryset):
+        cutoff = timezone.localdate() - timedelta(days=settings.VERIFY_AFTER_DAYS)
+        due = Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=cutoff)
+        match self.value():
+            case "yes":
+                return queryset.filter(due)
+            case "no":
+                return queryset.exclude(due)
+        return queryset
+
+
+class VerifyActionsMixin:
+    """Bulk actions: one UPDATE and one history insert, however many rows are selected."""
+
+    def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
+        """Update the selected rows, record who did it, then "N locations …" to the user."""
+        ids = list(queryset.values_list("pk", flat=True))
+        count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
+        record_history(Location, ids, CHANGED, request.user)
+        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
+
+    def _mark_verified(self, request, queryset, method: str) -> None:
+        self._update_and_report(
+            request,
+            queryset,
+            "%d location marked verified today.",
+            "%d locations marked verified today.",
+            last_verified_on=timezone.localdate(),
+            verification_method=method,
+            verified_by=request.user,
+        )
+
+    @admin.action(description=_("Mark verified: phone call"), permissions=["change"])
+    def mark_verified_phone(self, request, queryset):
+        self._mark_verified(request, queryset, Location.VerificationMethod.PHONE)
+
+    @admin.action(description=_("Mark verified: visit"), permissions=["change"])
+    def mark_verified_visit(self, request, queryset):
+        self._mark_verified(request, queryset, Location.VerificationMethod.VISIT)
+
+    @admin.action(description=_("Mark verified: partner report"), permissions=["change"])
+    def mark_verified_partner(self, request, queryset):
+        self._mark_verified(request, queryset, Location.VerificationMethod.PARTNER)
+
+
+# Opening hours changes listed on a location's history page (the newest).
+HOURS_HISTORY_SHOWN = 100
+
+VERIFY_ACTIONS = ["mark_verified_phone", "mark_verified_visit", "mark_verified_partner"]
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -77,7 +149,7 @@ class LocationForm(forms.ModelForm):
 
 
 @admin.register(Location)
-class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
+class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistoryAdmin):
     form = LocationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # No foreign key among the columns, so the page is one query for the rows and one
@@ -92,11 +164,18 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
         "last_verified_on",
         "phone_column",
     ]
-    list_filter = ["kind", "state", "status", "location_precision", VerificationAgeFilter]
+    list_filter = [
+        "kind",
+        "state",
+        "status",
+        "location_precision",
+        NeedsVerificationFilter,
+        VerificationAgeFilter,
+    ]
     search_fields = ["name", "city", "zip_code", "phone"]
     list_per_page = 50
     inlines = [OpeningHoursInline, ProblemReportInline]
-    actions = ["mark_verified_today", "publish", "unpublish"]
+    actions = [*VERIFY_ACTIONS, "publish", "unpublish"]
     readonly_fields = [
         "verified_by",
         "public_page",
@@ -156,6 +235,22 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
         ),
     ]
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChangeDisplay(self.model, historical_record)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Opening hours have their own history; list the latest changes under the
+        # location's own (one query, whatever the number of rows).
+        hours = (
+            OpeningHours.history.filter(location_id=object_id)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:HOURS_HISTORY_SHOWN]
+            if str(object_id).isdigit()
+            else []
+        )
+        context = {"hours_history": hours, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
     @admin.display(description=_("phone"), ordering="phone")
     def phone_column(self, obj: Location) -> str:
         return obj.phone_display
@@ -188,6 +283,10 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if "last_verified_on" in form.changed_data and obj.last_verified_on:
             obj.verified_by = request.user
+        match = request.resolver_match
+        if match and match.url_name.endswith("_simple_history"):
+            # Saved from an old version's page: say so in the history.
+            obj._change_reason = "Reverted to an earlier version"
         if "latitude" in form.fields and form.cleaned_data.get("latitude") is None:
             # Left blank: the form's check placed it at the ZIP centre; the geocoder
             # may do better.
@@ -204,23 +303,6 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
                 ),
                 messages.WARNING,
             )
-
-    def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
-        """One UPDATE for the selected rows, then "N locations …" to the user."""
-        count = queryset.update(**values, updated_at=timezone.now())
-        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
-
-    @admin.action(description=_("Mark verified today"), permissions=["change"])
-    def mark_verified_today(self, request, queryset):
-        # The verification method is kept as it was: a bulk action can't know it.
-        self._update_and_report(
-            request,
-            queryset,
-            "%d location marked verified today.",
-            "%d locations marked verified today.",
-            last_verified_on=timezone.localdate(),
-            verified_by=request.user,
-        )
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
@@ -241,6 +323,47 @@ class LocationAdmin(LocationImportExportMixin, admin.ModelAdmin):
             "%d locations unpublished (now drafts).",
             status=Location.Status.DRAFT,
         )
+
+
+@admin.register(VerificationQueue)
+class VerificationQueueAdmin(VerifyActionsMixin, admin.ModelAdmin):
+    """Listings due for a check, the longest-waiting first. Each opens in the location's
+    own change form, where saves are recorded in its history."""
+
+    list_display = ["name_link", "kind", "city", "state", "status", "last_verified_on", "phone"]
+    list_display_links = None
+    list_filter = ["kind", "state", "status"]
+    search_fields = ["name", "city", "zip_code"]
+    list_per_page = 50
+    actions = VERIFY_ACTIONS
+
+    def get_queryset(self, request):
+        return VerificationQueue.objects.due()
+
+    def changelist_view(self, request, extra_context=None):
+        days = settings.VERIFY_AFTER_DAYS
+        title = _("Verification queue: not verified for %(days)d days, oldest first") % {
+            "days": days
+        }
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def get_ordering(self, request):
+        # Oldest first, never verified at the top; a column header may override it.
+        return [F("last_verified_on").asc(nulls_first=True), "name"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_link(self, obj: Location) -> str:
+        url = reverse("admin:locations_location_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.name)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:locations_location_change", object_id)
 
 
 @admin.register(ZipCode)

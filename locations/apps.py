@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class LocationsConfig(AppConfig):
     name = "locations"
     verbose_name = "Naloxone locations"
+
+    def ready(self):
+        from .roles import sync_after_migrate
+
+        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="staff_groups")

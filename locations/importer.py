@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from . import geocoding
+from .history import CHANGED, CREATED, DELETED, record_history
 from .hours import parse_hours
 from .models import (
     Location,
@@ -144,12 +145,20 @@ class ImportResult:
 
 
 def import_rows(
-    file_obj: IO, source: str = "csv", dry_run: bool = False, skip_invalid: bool = False
+    file_obj: IO,
+    source: str = "csv",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    *,
+    user=None,
+    change_reason: str = "",
 ) -> ImportResult:
     """Validate a CSV file of locations and, unless told otherwise, write it.
 
     Nothing is written on a dry run, when the file cannot be read, or when any row is
     invalid (unless skip_invalid, which writes the valid rows and reports the others).
+    What is written is recorded in the locations' history as done by `user` (None for
+    a command) with `change_reason`.
     """
     source = (source or "").strip()
     if not 1 <= len(source) <= Location._meta.get_field("source").max_length:
@@ -171,7 +180,7 @@ def import_rows(
         if dry_run or (result.invalid and not skip_invalid):
             return result
         batch.geocode()
-        batch.write()
+        batch.write(user, change_reason or f"Import from {source}")
         result.written = True
     return result
 
@@ -696,8 +705,9 @@ class _Batch:
             fields.extend(name for name in moved if name not in fields)
             outcome.changed_fields.extend(n for n in moved if n not in outcome.changed_fields)
 
-    def write(self) -> None:
-        """Create the new rows, update the changed ones, replace their opening hours."""
+    def write(self, user=None, reason: str = "") -> None:
+        """Create the new rows, update the changed ones, replace their opening hours,
+        and record all of it in the history as done by `user`, for `reason`."""
         now = timezone.now()
         if self.new:
             taken = set(Location.objects.order_by().values_list("slug", flat=True))
@@ -715,7 +725,13 @@ class _Batch:
             _update(Location, [location for location, _ in self.changed], changed | {"updated_at"})
 
         if self.replace_hours:
-            OpeningHours.objects.filter(location_id__in=self.replace_hours).delete()
+            # The hours being replaced go into their history first; then one DELETE
+            # (a plain delete() would fetch them to send a signal for each row).
+            record_history(
+                OpeningHours, self.replace_hours, DELETED, user, reason, key="location_id"
+            )
+            old_hours = OpeningHours.objects.filter(location_id__in=self.replace_hours)
+            old_hours._raw_delete(old_hours.db)
         hours = [
             (location.pk, weekday, opens, closes)
             for location in [*self.new, *(location for location, _ in self.changed)]
@@ -725,6 +741,12 @@ class _Batch:
             opts = OpeningHours._meta
             fields = [opts.get_field(name) for name in ("location", "weekday", "opens", "closes")]
             _copy(opts.db_table, fields, hours)
+
+        # One INSERT ... SELECT per kind of change (none when nothing of that kind).
+        record_history(Location, [x.pk for x in self.new], CREATED, user, reason)
+        record_history(Location, [x.pk for x, _ in self.changed], CHANGED, user, reason)
+        hours_of = sorted({location_id for location_id, *_rest in hours})
+        record_history(OpeningHours, hours_of, CREATED, user, reason, key="location_id")
 
 
 # PostgreSQL's COPY moves rows many times faster than INSERT (or bulk_update's CASE

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .usps import STATE_CHOICES, STATES
 
@@ -372,6 +373,9 @@ class Location(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LocationQuerySet.as_manager()
+    # Who changed what and when, from the admin, imports and commands alike. The
+    # timestamp is left out: every record has its own history_date.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     # Columns public lists (search page, API) read; never the staff-only ones.
     LISTING_FIELDS = [
@@ -650,6 +654,8 @@ class OpeningHours(models.Model):
         "00:00 to 00:00 is open all day."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["weekday", "opens"]
         verbose_name = "opening hours"
@@ -825,3 +831,26 @@ class ProblemReport(Submission):
 
     def __str__(self) -> str:
         return f"{self.get_problem_display()}: {self.location.name}"
+
+
+class VerificationQueueQuerySet(LocationQuerySet):
+    def due(self, today: date | None = None) -> "VerificationQueueQuerySet":
+        """Drafts and published listings not verified for VERIFY_AFTER_DAYS days (or
+        never), the longest-waiting first."""
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.VERIFY_AFTER_DAYS)
+        return (
+            self.exclude(status=Location.Status.CLOSED)
+            .filter(Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=cutoff))
+            .order_by(F("last_verified_on").asc(nulls_first=True), "name", "pk")
+        )
+
+
+class VerificationQueue(Location):
+    """Listings due for someone to confirm them: the admin's verification queue."""
+
+    objects = VerificationQueueQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "listing to verify"
+        verbose_name_plural = "verification queue"

@@ -1,6 +1,7 @@
 """Settings for Naloxone Finder, all read from the environment (see .env.example)."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
+
+
+def positive_int(name: str, default: int) -> int:
+    """An environment variable that must be a whole number above zero."""
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number above 0 (got {raw!r}).")
+    return value
+
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -42,6 +56,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_ratelimit",
     "import_export",
+    "simple_history",
+    "axes",
     "locations",
 ]
 
@@ -55,9 +71,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so that its lockout page passes back through every other middleware.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "naloxone_finder.urls"
@@ -209,6 +228,24 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Staff tools: verification, history, lockout.
+
+# Listings not verified for this many days are in the admin's verification queue.
+VERIFY_AFTER_DAYS = positive_int("VERIFY_AFTER_DAYS", 90)
+
+# Failed admin logins: after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused for AXES_COOLOFF_MINUTES; a success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = positive_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=positive_int("AXES_COOLOFF_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "locations.middleware.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "locations.lockout.locked_out"  # HTTP 429, admin/locked_out.html
 
 LOGGING = {
     "version": 1,

@@ -201,7 +201,13 @@ def test_it_does_not_offer_bulk_delete_to_outreach_staff(client, staff):
 
     actions = [name for name, _label in response.context["action_form"].fields["action"].choices]
     assert "delete_selected" not in actions
-    assert {"mark_verified_today", "publish", "unpublish"} <= set(actions)
+    assert {
+        "mark_verified_phone",
+        "mark_verified_visit",
+        "mark_verified_partner",
+        "publish",
+        "unpublish",
+    } <= set(actions)
 
 
 def test_it_keeps_outreach_staff_out_of_user_management(client, staff):
@@ -220,7 +226,8 @@ def test_it_keeps_outreach_staff_out_of_user_management(client, staff):
 def test_it_gives_outreach_staff_no_delete_or_user_permissions():
     group = Group.objects.get(name="Outreach staff")
 
-    assert set(group.permissions.values_list("content_type__app_label", "codename")) == {
+    granted = set(group.permissions.values_list("content_type__app_label", "codename"))
+    assert {
         ("locations", "view_location"),
         ("locations", "add_location"),
         ("locations", "change_location"),
@@ -232,7 +239,10 @@ def test_it_gives_outreach_staff_no_delete_or_user_permissions():
         ("locations", "change_suggestion"),
         ("locations", "view_problemreport"),
         ("locations", "change_problemreport"),
-    }
+        ("locations", "view_verificationqueue"),
+    } <= granted
+    assert {app for app, _codename in granted} == {"locations"}
+    assert not [codename for _app, codename in granted if codename.startswith("delete_")]
 
 
 def test_it_refuses_staff_outside_the_group(client):
@@ -281,11 +291,11 @@ def post_action(client, action: str, locations: list[Location]):
 
 def test_it_marks_locations_verified_today(client, staff):
     old = timezone.localdate() - timedelta(days=400)
-    phoned = make_location(last_verified_on=old, verification_method="phone")
+    phoned = make_location(last_verified_on=old, verification_method="visit")
     never = make_location()
     untouched = make_location(last_verified_on=old)
 
-    response = post_action(client, "mark_verified_today", [phoned, never])
+    response = post_action(client, "mark_verified_phone", [phoned, never])
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "2 locations marked verified today."
@@ -294,8 +304,7 @@ def test_it_marks_locations_verified_today(client, staff):
         location.refresh_from_db()
     assert phoned.last_verified_on == never.last_verified_on == timezone.localdate()
     assert phoned.verified_by == never.verified_by == staff
-    assert phoned.verification_method == "phone"
-    assert never.verification_method == ""
+    assert phoned.verification_method == never.verification_method == "phone"
     assert untouched.last_verified_on == old and untouched.verified_by is None
 
 

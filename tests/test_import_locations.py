@@ -654,10 +654,11 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows():
     )
 
     # Creating: savepoint, advisory lock, existing rows, ZIP codes, slugs in use, ids,
-    # COPY locations, COPY hours, release savepoint.
-    assert first == (9, 9)
+    # COPY locations, COPY hours, history of the locations, of the hours, release savepoint.
+    assert first == (11, 11)
     # Again: savepoint, lock, existing rows, their hours, ZIP codes, release.
     assert again == (6, 6)
     # Changed: savepoint, lock, existing rows, their hours, ZIP codes, scratch table
-    # (CREATE, COPY, UPDATE ... FROM, DROP), DELETE the old hours, COPY the new, release.
-    assert changed == (12, 12)
+    # (CREATE, COPY, UPDATE ... FROM, DROP), history of the old hours, DELETE them, COPY
+    # the new, history of the locations, of the new hours, release.
+    assert changed == (15, 15)

@@ -64,7 +64,7 @@ def revoke_moderation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('locations', '0003_last_verified_label'),
+        ('locations', '0004_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,12 +31,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, dry_run, skip_invalid, source, **options):
+        name = "standard input" if file == "-" else file
+        history = {"change_reason": f"import_locations {name} (source {source})"}
         try:
             if file == "-":
-                result = import_rows(sys.stdin.buffer, source, dry_run, skip_invalid)
+                result = import_rows(sys.stdin.buffer, source, dry_run, skip_invalid, **history)
             else:
                 with open(file, "rb") as file_obj:
-                    result = import_rows(file_obj, source, dry_run, skip_invalid)
+                    result = import_rows(file_obj, source, dry_run, skip_invalid, **history)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         except ValueError as error:

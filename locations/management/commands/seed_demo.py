@@ -9,8 +9,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from locations.history import CREATED, DELETED, record_history
 from locations.models import Location, OpeningHours, ZipCode, miles_between, unique_slug
 from locations.usps import STATES
+
+DEMO_REASON = "Demo data (seed_demo)"
 
 # Cities the demo places sit in, with an area code for their fictional phone numbers.
 DEMO_CITIES = [
@@ -212,6 +215,10 @@ class Command(BaseCommand):
             locations, hours = build_demo_locations(zips_by_city, count, taken)
             Location.objects.bulk_create(locations, batch_size=500)
             OpeningHours.objects.bulk_create(hours, batch_size=1000)
+            # bulk_create sends no signals: record the history in one insert each.
+            ids = [location.pk for location in locations]
+            record_history(Location, ids, CREATED, reason=DEMO_REASON)
+            record_history(OpeningHours, ids, CREATED, reason=DEMO_REASON, key="location_id")
 
         states = sorted({location.state for location in locations})
         cities = {(location.city, location.state) for location in locations}
@@ -225,7 +232,15 @@ class Command(BaseCommand):
 
 def delete_demo_locations() -> int:
     """Delete the rows seed_demo made (and their hours); return how many locations went."""
-    _total, by_model = Location.objects.filter(is_demo=True).delete()
+    demo = Location.objects.filter(is_demo=True)
+    ids = list(demo.values_list("pk", flat=True))
+    _total, by_model = demo.delete()
+    # The deletions are recorded row by row (through signals); say why.
+    deleted = {"history_type": DELETED, "history_change_reason": None}
+    Location.history.filter(id__in=ids, **deleted).update(history_change_reason=DEMO_REASON)
+    OpeningHours.history.filter(location_id__in=ids, **deleted).update(
+        history_change_reason=DEMO_REASON
+    )
     return by_model.get(Location._meta.label, 0)
 
 
