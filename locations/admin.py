@@ -85,6 +85,7 @@ class LocationAdmin(admin.ModelAdmin):
     inlines = [OpeningHoursInline]
     actions = ["mark_verified_today", "publish", "unpublish"]
     readonly_fields = [
+        "possible_duplicates",
         "verified_by",
         "public_page",
         "external_id",
@@ -94,7 +95,10 @@ class LocationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (_("The place"), {"fields": ["name", "kind", "status", "description"]}),
+        (
+            _("The place"),
+            {"fields": ["name", "kind", "status", "description", "possible_duplicates"]},
+        ),
         (
             _("Address"),
             {"fields": ["street_address", "address_line2", "city", "state", "zip_code"]},
@@ -152,6 +156,10 @@ class LocationAdmin(admin.ModelAdmin):
             return _("Made from the name, city and state when first saved; never changes.")
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.slug)
 
+    @admin.display(description=_("possible duplicates"))
+    def possible_duplicates(self, obj: Location) -> str:
+        return open_duplicates_html(obj)
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored as +12125550100; staff type (212) 555-0100 or 212-555-0100.
@@ -164,6 +172,7 @@ class LocationAdmin(admin.ModelAdmin):
         if "last_verified_on" in form.changed_data and obj.last_verified_on:
             obj.verified_by = request.user
         super().save_model(request, obj, form, change)
+        warn_of_new_duplicates(request, obj)
 
     def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
         """One UPDATE for the selected rows, then "N locations …" to the user."""
@@ -219,3 +228,7 @@ class ZipCodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Registers the possible-duplicates admin; LocationAdmin uses its helpers.
+from .admin_duplicates import open_duplicates_html, warn_of_new_duplicates  # noqa: E402

@@ -228,6 +228,8 @@ def test_it_gives_outreach_staff_no_delete_or_user_permissions():
         ("locations", "add_openinghours"),
         ("locations", "change_openinghours"),
         ("locations", "view_zipcode"),
+        ("locations", "view_possibleduplicate"),
+        ("locations", "change_possibleduplicate"),
     }
 
 
