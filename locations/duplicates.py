@@ -116,15 +116,19 @@ WHERE l.id <> p.id AND {ACTIVE}
 """
 
 # Places at a ZIP code's centre are not really anywhere near each other: only listings
-# with coordinates of their own are compared by distance. The box is a little wider
-# than 50 m; the exact distance is measured in Python.
+# with coordinates of their own are compared by distance. Rows are matched by latitude
+# band (1/2000 of a degree, 55 m: a place within 50 m is in the same band or the next
+# one), with the expression of the location_latitude_band index; the box is a little
+# wider than 50 m, and the exact distance is measured in Python.
+BANDS_PER_DEGREE = 2000
 NEARBY_SQL = f"""
 SELECT p.id, l.id, l.name, l.latitude, l.longitude
-FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[]) AS p(id, lat, lng, dlng)
-JOIN locations_location l
-  ON l.latitude BETWEEN p.lat - %s AND p.lat + %s
-  AND l.longitude BETWEEN p.lng - p.dlng AND p.lng + p.dlng
+FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+  AS p(id, band, lat, lng, dlng)
+JOIN locations_location l ON FLOOR((l.latitude * {BANDS_PER_DEGREE})) = p.band
 WHERE l.id <> p.id AND {ACTIVE} AND l.location_precision <> 'zip_centroid'
+  AND l.latitude BETWEEN p.lat - %s AND p.lat + %s
+  AND l.longitude BETWEEN p.lng - p.dlng AND p.lng + p.dlng
 """
 
 INSERT_SQL = """
@@ -176,13 +180,24 @@ def find_duplicates(locations: Iterable[Location]) -> dict[tuple[int, int], tupl
                 pairs[key] = (PossibleDuplicate.Reason.SAME_ADDRESS, metres)
         if placed:
             lat_span = NEARBY_METRES / METRES_PER_DEGREE_LATITUDE * 1.01
+            # Each place looks in its own band and the two either side.
+            probes = [
+                (x, band)
+                for x in placed
+                for middle in [math.floor(x.latitude * BANDS_PER_DEGREE)]
+                for band in (middle - 1, middle, middle + 1)
+            ]
             cursor.execute(
                 NEARBY_SQL,
                 [
-                    [x.pk for x in placed],
-                    [x.latitude for x in placed],
-                    [x.longitude for x in placed],
-                    [lat_span / max(math.cos(math.radians(x.latitude)), 0.01) for x in placed],
+                    [x.pk for x, _band in probes],
+                    [float(band) for _x, band in probes],
+                    [x.latitude for x, _band in probes],
+                    [x.longitude for x, _band in probes],
+                    [
+                        lat_span / max(math.cos(math.radians(x.latitude)), 0.01)
+                        for x, _band in probes
+                    ],
                     lat_span,
                     lat_span,
                 ],

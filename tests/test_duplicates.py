@@ -6,6 +6,7 @@ from datetime import date, time
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.urls import reverse
 
 from locations.duplicates import (
@@ -565,3 +566,16 @@ def test_flag_duplicates_skips_unsaved_and_closed_locations(django_assert_num_qu
 
     with django_assert_num_queries(0):
         assert flag_duplicates([Location(name="x"), closed]) == []
+
+
+def test_the_command_checks_the_whole_directory():
+    first = make_location(name="Old Listing", street_address="4 Birch St")
+    second = make_location(name="Old Listing Too", street_address="4 Birch Street")
+    PossibleDuplicate.objects.all().delete()  # as before duplicates were checked
+    out = io.StringIO()
+
+    call_command("find_duplicates", stdout=out)
+    call_command("find_duplicates", stdout=io.StringIO())
+
+    assert out.getvalue().strip() == "Flagged 1 possible duplicates."
+    assert pairs() == {(first.pk, second.pk, "same_address")}

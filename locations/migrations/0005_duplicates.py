@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='location',
             name='merged_into',
-            field=models.ForeignKey(blank=True, editable=False, help_text='The listing this one was merged into; its public page redirects there.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='locations.location'),
+            field=models.ForeignKey(blank=True, db_index=False, editable=False, help_text='The listing this one was merged into; its public page redirects there.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='locations.location'),
         ),
         migrations.AddField(
             model_name='location',
@@ -89,7 +89,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='location',
-            index=models.Index(condition=models.Q(models.Q(('status', 'closed'), _negated=True), models.Q(('location_precision', 'zip_centroid'), _negated=True)), fields=['latitude', 'longitude'], name='location_placed_latlng'),
+            index=models.Index(django.db.models.functions.math.Floor(django.db.models.expressions.CombinedExpression(models.F('latitude'), '*', models.Value(2000))), condition=models.Q(models.Q(('status', 'closed'), _negated=True), models.Q(('location_precision', 'zip_centroid'), _negated=True)), name='location_latitude_band'),
+        ),
+        migrations.AddIndex(
+            model_name='location',
+            index=models.Index(condition=models.Q(('merged_into__isnull', False)), fields=['merged_into'], name='location_merged_into'),
         ),
         migrations.AddField(
             model_name='possibleduplicate',
