@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Location, OpeningHours, PossibleDuplicate
+from .models import Location, OpeningHours, PossibleDuplicate, format_phone
 
 # What staff choose between when merging, one choice per row of the merge page. Parts of
 # an address or a map position go together: half of one address and half of another
@@ -54,6 +54,8 @@ def field_text(location: Location, name: str) -> str:
     if name == "verified_by_id":
         return ""  # shown through the date; the person is not worth a row of its own
     value = getattr(location, name)
+    if name == "phone":
+        return format_phone(value)
     field = Location._meta.get_field(name)
     if field.choices and value:
         return str(getattr(location, f"get_{name}_display")())
