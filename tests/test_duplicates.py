@@ -579,3 +579,20 @@ def test_the_command_checks_the_whole_directory():
 
     assert out.getvalue().strip() == "Flagged 1 possible duplicates."
     assert pairs() == {(first.pk, second.pk, "same_address")}
+
+
+def test_a_pair_page_shows_it_read_only(client, staff):
+    _first, _second, pair = make_pair()
+
+    response = client.get(reverse("admin:locations_possibleduplicate_change", args=[pair.pk]))
+
+    assert response.status_code == 200
+    assert "Same address" in response.content.decode()
+    assert client.get(reverse("admin:locations_possibleduplicate_add")).status_code == 403
+
+
+def test_merging_an_unknown_pair_is_a_404(client, staff):
+    assert (
+        client.get(reverse("admin:locations_possibleduplicate_merge", args=[999])).status_code
+        == 404
+    )
