@@ -177,6 +177,7 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
     inlines = [OpeningHoursInline, ProblemReportInline]
     actions = [*VERIFY_ACTIONS, "publish", "unpublish"]
     readonly_fields = [
+        "possible_duplicates",
         "verified_by",
         "public_page",
         "external_id",
@@ -186,7 +187,10 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         "updated_at",
     ]
     fieldsets = [
-        (_("The place"), {"fields": ["name", "kind", "status", "description"]}),
+        (
+            _("The place"),
+            {"fields": ["name", "kind", "status", "description", "possible_duplicates"]},
+        ),
         (
             _("Address"),
             {"fields": ["street_address", "address_line2", "city", "state", "zip_code"]},
@@ -272,6 +276,10 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    @admin.display(description=_("possible duplicates"))
+    def possible_duplicates(self, obj: Location) -> str:
+        return open_duplicates_html(obj)
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored as +12125550100; staff type (212) 555-0100 or 212-555-0100.
@@ -303,6 +311,7 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
                 ),
                 messages.WARNING,
             )
+        warn_of_new_duplicates(request, obj)
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
@@ -382,3 +391,7 @@ class ZipCodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Registers the possible-duplicates admin; LocationAdmin uses its helpers.
+from .admin_duplicates import open_duplicates_html, warn_of_new_duplicates  # noqa: E402

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from . import geocoding
+from .duplicates import address_parts, flag_duplicates, normalize_address
 from .history import CHANGED, CREATED, DELETED, record_history
 from .hours import parse_hours
 from .models import (
@@ -98,6 +99,7 @@ class ImportResult:
     rows: list[RowOutcome] = field(default_factory=list)
     file_errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    duplicates: int = 0  # possible-duplicate pairs flagged by this import
 
     def _count(self, outcome: str) -> int:
         return sum(1 for row in self.rows if row.outcome == outcome)
@@ -138,9 +140,15 @@ class ImportResult:
                 f"{'row' if self.invalid == 1 else 'rows'} (the valid rows would "
                 f"{counts}). Fix them, or use --skip-invalid to import the valid rows."
             )
+        flagged = ""
+        if self.duplicates:
+            flagged = (
+                f" Flagged {self.duplicates} possible "
+                f"{'duplicate' if self.duplicates == 1 else 'duplicates'} for review."
+            )
         return (
             f"Created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"skipped {self.invalid} invalid."
+            f"skipped {self.invalid} invalid.{flagged}"
         )
 
 
@@ -182,6 +190,7 @@ def import_rows(
         batch.geocode()
         batch.write(user, change_reason or f"Import from {source}")
         result.written = True
+        result.duplicates = len(flag_duplicates(batch.written()))
     return result
 
 
@@ -558,6 +567,7 @@ class _Batch:
         else:
             before = [getattr(location, name) for name in TRACKED_FIELDS]
         old_zip = location.zip_code
+        old_address = address_parts(location)
 
         for column in PLAIN_COLUMNS:
             if column in values:
@@ -565,6 +575,11 @@ class _Batch:
         if "last_verified_on" not in errors:
             self._set_verified(location, verified_on)
         self._set_place(location, values, errors, old_zip, is_new)
+        if location.merged_into_id:
+            # Merged into another listing by staff: the file cannot bring it back.
+            location.status = Location.Status.CLOSED
+        if is_new or address_parts(location) != old_address:
+            location.normalized_address = normalize_address(*address_parts(location))
 
         hours = values.get("hours")
         changed = []
@@ -681,6 +696,10 @@ class _Batch:
                 if column not in errors:
                     got = f' (got "{cells[column]}")' if cells.get(column) else ""
                     errors[column] = " ".join(messages) + got
+
+    def written(self) -> list[Location]:
+        """The rows write() created or changed."""
+        return [*self.new, *(location for location, _fields in self.changed)]
 
     def geocode(self) -> None:
         """Look up the street addresses of new and moved rows in one batch (per 10,000).

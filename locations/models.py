@@ -369,13 +369,31 @@ class Location(models.Model):
     )
     source = models.CharField(max_length=50, blank=True, help_text="Where an import came from.")
     is_demo = models.BooleanField(default=False, help_text="Made up by seed_demo; not real.")
+    normalized_address = models.CharField(
+        max_length=600,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="The address in one comparable form, to find duplicates; set on save.",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        editable=False,
+        db_index=False,  # indexed below for the few rows that have one
+        help_text="The listing this one was merged into; its public page redirects there.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LocationQuerySet.as_manager()
     # Who changed what and when, from the admin, imports and commands alike. The
     # timestamp is left out: every record has its own history_date.
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "normalized_address"])
 
     # Columns public lists (search page, API) read; never the staff-only ones.
     LISTING_FIELDS = [
@@ -384,6 +402,12 @@ class Location(models.Model):
         "website", "last_verified_on", "status",
         *[name for name, _label in OFFERINGS],
     ]  # fmt: skip
+
+    # What the duplicate checks compare; a save that changes none of them checks nothing.
+    DUPLICATE_FIELDS = {
+        "name", "street_address", "address_line2", "city", "state", "zip_code",
+        "latitude", "longitude", "location_precision", "status",
+    }  # fmt: skip
 
     class Meta:
         ordering = ["name"]
@@ -404,6 +428,26 @@ class Location(models.Model):
             models.Index(fields=["state", "city"], name="location_state_city"),
             models.Index(fields=["zip_code"], name="location_zip"),
             models.Index(fields=["is_demo"], condition=Q(is_demo=True), name="location_demo"),
+            # Duplicate checks: by address, and by position among listings placed by hand
+            # or by address (both only among listings that are not closed).
+            models.Index(
+                fields=["normalized_address"],
+                condition=~Q(status="closed"),
+                name="location_normalized_address",
+            ),
+            # Nearby checks join on 55 m latitude bands (see duplicates.NEARBY_SQL): an
+            # equality join stays fast for one listing or a whole file, however fresh the
+            # table's statistics.
+            models.Index(
+                models.functions.Floor(F("latitude") * 2000),
+                condition=~Q(status="closed") & ~Q(location_precision="zip_centroid"),
+                name="location_latitude_band",
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="location_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -418,7 +462,18 @@ class Location(models.Model):
             # clean() reports a bad number to staff; saves from code still store E.164.
             with contextlib.suppress(ValidationError):
                 self.phone = normalize_phone(self.phone)
+        from .duplicates import flag_duplicates, location_address
+
+        self.normalized_address = location_address(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = {*update_fields, "normalized_address"}
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
+        # Ids of the possible-duplicate pairs this save flagged (the admin warns of them).
+        self.flagged_duplicates = []
+        if update_fields is None or update_fields & self.DUPLICATE_FIELDS:
+            self.flagged_duplicates = flag_duplicates([self])
 
     def get_absolute_url(self) -> str:
         return reverse("location_detail", args=[self.slug])
@@ -854,3 +909,57 @@ class VerificationQueue(Location):
         proxy = True
         verbose_name = "listing to verify"
         verbose_name_plural = "verification queue"
+
+
+class PossibleDuplicate(models.Model):
+    """Two listings that may be the same place, for staff to merge or tell apart.
+
+    Stored once per pair, the lower id first. A pair marked "not a duplicate" stays
+    stored, so it is never flagged again.
+    """
+
+    class Reason(models.TextChoices):
+        SAME_ADDRESS = "same_address", _("Same address")
+        NEARBY = "nearby", _("Within 50 m, similar name")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
+        MERGED = "merged", _("Merged")
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    distance_m = models.FloatField(
+        "distance (m)", null=True, blank=True, help_text="Metres between the two pins."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "other"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=Q(location__lt=F("other")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["other"], name="duplicate_other"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} / {self.other_id}"
+
+    def listings(self) -> list[Location]:
+        return [self.location, self.other]

@@ -147,7 +147,14 @@ def results_map(result: SearchResult) -> dict | None:
 
 @require_safe
 def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    location = get_object_or_404(Location.objects.published().prefetch_related("hours"), slug=slug)
+    try:
+        location = Location.objects.published().prefetch_related("hours").get(slug=slug)
+    except Location.DoesNotExist:
+        # A listing merged into another keeps its shared links working.
+        kept = Location.objects.published().filter(merged_from__slug=slug).only("slug").first()
+        if kept is None:
+            raise Http404("No such location.") from None
+        return HttpResponsePermanentRedirect(kept.get_absolute_url())
     ctx = location_context(request, location)
     ctx["description"] = _(
         "Naloxone at %(name)s in %(city)s, %(state)s: address, hours, phone and what is offered."

@@ -240,6 +240,8 @@ def test_it_gives_outreach_staff_no_delete_or_user_permissions():
         ("locations", "view_problemreport"),
         ("locations", "change_problemreport"),
         ("locations", "view_verificationqueue"),
+        ("locations", "view_possibleduplicate"),
+        ("locations", "change_possibleduplicate"),
     } <= granted
     assert {app for app, _codename in granted} == {"locations"}
     assert not [codename for _app, codename in granted if codename.startswith("delete_")]

@@ -64,7 +64,7 @@ def revoke_moderation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('locations', '0004_history'),
+        ('locations', '0005_duplicates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

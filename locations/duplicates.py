@@ -1,0 +1,234 @@
+"""Likely duplicate listings: the same normalized address, or close by with a similar name.
+
+`flag_duplicates` checks a set of saved locations against the whole directory in a few
+queries whatever their number, so a single save and a 25,000-row import use the same
+code. Each pair found is stored once as a PossibleDuplicate for staff to merge or mark
+"not a duplicate"; a pair that is already stored, whatever its status, is left alone,
+so a pair staff told apart is never flagged again.
+"""
+
+import difflib
+import functools
+import math
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+from scourgify import normalize_address_record
+from scourgify.exceptions import AddressNormalizationError
+
+from .models import EARTH_RADIUS_MILES, Location, PossibleDuplicate, miles_between
+
+NEARBY_METRES = 50
+METRES_PER_MILE = 1609.344
+METRES_PER_DEGREE_LATITUDE = 2 * math.pi * EARTH_RADIUS_MILES * METRES_PER_MILE / 360
+# Names this alike (difflib's ratio, 0 to 1) count as the same place's.
+NAME_SIMILARITY = 0.8
+
+ADDRESS_FIELDS = ["street_address", "address_line2", "city", "state", "zip_code"]
+
+
+def address_parts(location) -> tuple[str, str, str, str, str]:
+    return tuple(getattr(location, name) or "" for name in ADDRESS_FIELDS)
+
+
+@functools.lru_cache(maxsize=8192)
+def normalize_address(street: str, line2: str, city: str, state: str, zip_code: str) -> str:
+    """One comparable form of an address: "123 N MAIN ST STE 4, NEW YORK, NY 10001".
+
+    USPS abbreviations (Street -> ST, North -> N, Suite -> STE) come from
+    usaddress-scourgify. An address it cannot parse ("Rear of the church") is kept in
+    a plain uppercase form with its spacing collapsed; no street gives "".
+    """
+    if not street.strip():
+        return ""
+    record = {
+        "address_line_1": street,
+        "address_line_2": line2,
+        "city": city,
+        "state": state,
+        "postal_code": zip_code,
+    }
+    try:
+        parts = normalize_address_record(record)
+    # The parser raises its own errors on unusual text, and occasionally Python's.
+    except (AddressNormalizationError, ValueError, TypeError, KeyError, IndexError):
+        parts = {
+            "address_line_1": street,
+            "address_line_2": line2,
+            "city": city,
+            "state": state,
+            "postal_code": zip_code,
+        }
+    line = " ".join(p for p in (parts["address_line_1"], parts["address_line_2"]) if p)
+    place = f"{parts['city'] or ''}, {parts['state'] or ''} {parts['postal_code'] or ''}"
+    return _collapse(f"{line}, {place}").upper()
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.replace(",", " , ").split()).replace(" ,", ",")
+
+
+def location_address(location) -> str:
+    return normalize_address(*address_parts(location))
+
+
+@functools.lru_cache(maxsize=8192)
+def normalize_name(name: str) -> str:
+    """ "The Main St. Pharmacy & Clinic" -> "main st pharmacy and clinic"."""
+    name = name.casefold().replace("&", " and ")
+    words = re.sub(r"[^\w\s]", " ", name).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def similar_names(first: str, second: str) -> bool:
+    """Names of the same place: alike, or one inside the other ("CVS" and "CVS Pharmacy")."""
+    a, b = normalize_name(first), normalize_name(second)
+    if not a or not b:
+        return False
+    if a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a)):
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # The quick upper bounds rule most pairs out before the full comparison.
+    return (
+        matcher.real_quick_ratio() >= NAME_SIMILARITY
+        and matcher.quick_ratio() >= NAME_SIMILARITY
+        and matcher.ratio() >= NAME_SIMILARITY
+    )
+
+
+def metres_between(lat1, lng1, lat2, lng2) -> float | None:
+    if None in (lat1, lng1, lat2, lng2):
+        return None
+    return miles_between(lat1, lng1, lat2, lng2) * METRES_PER_MILE
+
+
+# Listings that can still be duplicates: not closed (merged ones are closed too).
+ACTIVE = "l.status <> 'closed' AND l.merged_into_id IS NULL"
+
+SAME_ADDRESS_SQL = f"""
+SELECT p.id, l.id, l.latitude, l.longitude
+FROM unnest(%s::bigint[], %s::text[]) AS p(id, address)
+JOIN locations_location l ON l.normalized_address = p.address
+WHERE l.id <> p.id AND {ACTIVE}
+"""
+
+# Places at a ZIP code's centre are not really anywhere near each other: only listings
+# with coordinates of their own are compared by distance. Rows are matched by latitude
+# band (1/2000 of a degree, 55 m: a place within 50 m is in the same band or the next
+# one), with the expression of the location_latitude_band index; the box is a little
+# wider than 50 m, and the exact distance is measured in Python.
+BANDS_PER_DEGREE = 2000
+NEARBY_SQL = f"""
+SELECT p.id, l.id, l.name, l.latitude, l.longitude
+FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+  AS p(id, band, lat, lng, dlng)
+JOIN locations_location l ON FLOOR((l.latitude * {BANDS_PER_DEGREE})) = p.band
+WHERE l.id <> p.id AND {ACTIVE} AND l.location_precision <> 'zip_centroid'
+  AND l.latitude BETWEEN p.lat - %s AND p.lat + %s
+  AND l.longitude BETWEEN p.lng - p.dlng AND p.lng + p.dlng
+"""
+
+INSERT_SQL = """
+INSERT INTO locations_possibleduplicate
+  (location_id, other_id, reason, distance_m, status, created_at)
+SELECT p.location_id, p.other_id, p.reason, p.distance_m, %s, now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::float8[])
+  AS p(location_id, other_id, reason, distance_m)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+def can_be_duplicate(location: Location) -> bool:
+    return (
+        location.pk is not None
+        and location.status != Location.Status.CLOSED
+        and location.merged_into_id is None
+    )
+
+
+def has_own_position(location: Location) -> bool:
+    return (
+        location.latitude is not None
+        and location.longitude is not None
+        and location.location_precision != Location.Precision.ZIP_CENTROID
+    )
+
+
+def find_duplicates(locations: Iterable[Location]) -> dict[tuple[int, int], tuple[str, float]]:
+    """{(lower id, higher id): (reason, metres)} for each likely duplicate of these saved
+    locations among the active listings; two queries whatever the number of locations."""
+    sources = {location.pk: location for location in locations if can_be_duplicate(location)}
+    pairs: dict[tuple[int, int], tuple[str, float | None]] = {}
+    if not sources:
+        return pairs
+    addressed = [location for location in sources.values() if location.normalized_address]
+    placed = [location for location in sources.values() if has_own_position(location)]
+    with connection.cursor() as cursor:
+        if addressed:
+            cursor.execute(
+                SAME_ADDRESS_SQL,
+                [[x.pk for x in addressed], [x.normalized_address for x in addressed]],
+            )
+            for source_id, other_id, latitude, longitude in cursor.fetchall():
+                source = sources[source_id]
+                metres = metres_between(source.latitude, source.longitude, latitude, longitude)
+                key = (min(source_id, other_id), max(source_id, other_id))
+                pairs[key] = (PossibleDuplicate.Reason.SAME_ADDRESS, metres)
+        if placed:
+            lat_span = NEARBY_METRES / METRES_PER_DEGREE_LATITUDE * 1.01
+            # Each place looks in its own band and the two either side.
+            probes = [
+                (x, band)
+                for x in placed
+                for middle in [math.floor(x.latitude * BANDS_PER_DEGREE)]
+                for band in (middle - 1, middle, middle + 1)
+            ]
+            cursor.execute(
+                NEARBY_SQL,
+                [
+                    [x.pk for x, _band in probes],
+                    [float(band) for _x, band in probes],
+                    [x.latitude for x, _band in probes],
+                    [x.longitude for x, _band in probes],
+                    [
+                        lat_span / max(math.cos(math.radians(x.latitude)), 0.01)
+                        for x, _band in probes
+                    ],
+                    lat_span,
+                    lat_span,
+                ],
+            )
+            for source_id, other_id, name, latitude, longitude in cursor.fetchall():
+                key = (min(source_id, other_id), max(source_id, other_id))
+                if key in pairs:
+                    continue
+                source = sources[source_id]
+                metres = metres_between(source.latitude, source.longitude, latitude, longitude)
+                if metres <= NEARBY_METRES and similar_names(source.name, name):
+                    pairs[key] = (PossibleDuplicate.Reason.NEARBY, metres)
+    return pairs
+
+
+def flag_duplicates(locations: Iterable[Location]) -> list[int]:
+    """Store the likely duplicates of these saved locations; return the ids of the pairs
+    flagged now (a pair stored before, open or resolved, is not flagged again)."""
+    pairs = find_duplicates(locations)
+    if not pairs:
+        return []
+    keys = sorted(pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_SQL,
+            [
+                PossibleDuplicate.Status.OPEN,
+                [low for low, _high in keys],
+                [high for _low, high in keys],
+                [pairs[key][0] for key in keys],
+                [pairs[key][1] for key in keys],
+            ],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
