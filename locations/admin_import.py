@@ -138,7 +138,13 @@ class ImportForm(forms.Form):
 
 def run_import(request, data: bytes, source: str, *, dry_run: bool) -> ImportResult:
     """The one place the admin runs the importer, for the preview and for the real thing."""
-    return import_rows(io.BytesIO(data), source=source, dry_run=dry_run)
+    return import_rows(
+        io.BytesIO(data),
+        source=source,
+        dry_run=dry_run,
+        user=request.user,
+        change_reason=f"Admin import ({source})",
+    )
 
 
 def row_names(data: bytes) -> dict[int, str]:

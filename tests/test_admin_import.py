@@ -476,8 +476,10 @@ def test_the_confirm_runs_a_fixed_number_of_queries(client, staff, zips, django_
     token = token_of(upload(client, text))
     # session, user, two for permissions; the import's atomic block (a savepoint inside
     # the test's transaction) with the lock, existing rows, ZIPs, slugs in use, ids, a
-    # COPY of the rows and one of their hours, and the release. The message is a cookie.
-    with django_assert_num_queries(13):
+    # COPY of the rows and one of their hours, the history of both, the duplicate check
+    # by address (rows at ZIP centres take no nearby check, and no pair is found to
+    # store), and the release. The message is a cookie.
+    with django_assert_num_queries(16):
         response = client.post(reverse(CONFIRM), {"token": token})
     assert response.status_code == 302
     assert Location.objects.count() == 40
@@ -512,3 +514,13 @@ def test_the_uploaded_file_may_wait_in_the_shared_cache_instead(client, staff, z
     response = client.post(reverse(CONFIRM), {"token": token})
     assert response.status_code == 302 and response["Location"] == reverse(CHANGELIST)
     assert Location.objects.filter(source="county", external_id="a").exists()
+
+
+def test_the_history_records_who_imported_in_the_admin(client, staff, zips):
+    text = HEADER + "h1,History Place,pharmacy,1 Main St,New York,NY,10001,,\n"
+    client.post(reverse(CONFIRM), {"token": token_of(upload(client, text))})
+
+    record = Location.objects.get(external_id="h1").history.get()
+    assert record.history_type == "+"
+    assert record.history_user == staff
+    assert record.history_change_reason == "Admin import (county)"

@@ -194,7 +194,7 @@ def test_a_save_of_unrelated_fields_checks_nothing(django_assert_num_queries):
     location = make_location(street_address="3 Oak Ave")
     location.internal_notes = "called"
 
-    with django_assert_num_queries(1):  # the UPDATE alone
+    with django_assert_num_queries(2):  # the UPDATE and its history record
         location.save(update_fields=["internal_notes"])
 
 
@@ -214,8 +214,9 @@ def test_a_save_checks_in_a_fixed_number_of_queries(django_assert_num_queries):
         slug="given",
     )
 
-    # 1 INSERT, 2 same address, 3 nearby with similar names, 4 store the new pairs
-    with django_assert_num_queries(4):
+    # 1 INSERT, 2 its history record, 3 same address, 4 nearby with similar names,
+    # 5 store the new pairs
+    with django_assert_num_queries(5):
         location.save()
     assert len(location.flagged_duplicates) == 5
 
@@ -256,8 +257,9 @@ def test_an_import_flags_duplicates_in_a_fixed_number_of_queries(size, django_as
     rows.append(csv_row(1001, name="Place 2", latitude=rows[0]["latitude"], street_address="x"))
 
     # 1 lock, 2 existing rows (none, so no hours query), 3 ZIPs, 4 taken slugs, 5 ids,
-    # 6 COPY locations, 7 same address, 8 nearby, 9 store the pairs; savepoints 2 more.
-    with django_assert_num_queries(11):
+    # 6 COPY locations, 7 their history, 8 same address, 9 nearby, 10 store the pairs;
+    # savepoints 2 more.
+    with django_assert_num_queries(12):
         result = import_csv(*rows)
 
     assert result.duplicates == 2
