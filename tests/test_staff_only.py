@@ -158,6 +158,11 @@ def staff_only_everywhere():
     place = make_location(
         name="Corner Pharmacy", hours=[(day, (9, 0), (17, 0)) for day in range(7)], **staff_fields
     )
+    # The history of a change: who made it and why.
+    place.phone = "(212) 555-0100"
+    place._change_reason = f"{MARKER}-change-reason"
+    place._history_user = verifier
+    place.save()
     make_location(
         name="Naloxone By Mail",
         kind=Location.Kind.MAIL_BASED,
@@ -220,3 +225,9 @@ def test_the_scan_finds_a_marker_where_one_leaks(client, staff_only_everywhere):
     staff_only_everywhere.save()
     with pytest.raises(AssertionError, match="shows staff-only data"):
         crawl(client, [f"/locations/{staff_only_everywhere.slug}/"])
+
+
+def test_the_fixture_put_markers_in_the_history(staff_only_everywhere):
+    record = staff_only_everywhere.history.first()
+    assert MARKER in record.history_change_reason
+    assert MARKER in record.history_user.username
