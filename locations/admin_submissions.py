@@ -111,8 +111,9 @@ class SuggestionAdmin(SubmissionAdmin):
             {
                 "fields": [*MODERATION_FIELDS, "draft_listing"],
                 "description": _(
-                    "Accepting makes a draft listing from this suggestion, placed at the "
-                    "centre of its ZIP code; check it and publish it from its own page."
+                    "Accepting makes a draft listing from this suggestion, placed from its "
+                    "address (or at the centre of its ZIP code when the address is not "
+                    "found); check it and publish it from its own page."
                 ),
             },
         ),

@@ -2,13 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
-
-# Outreach staff see the possible duplicates and mark pairs "not a duplicate"; merging
-# needs change_location, which they already have.
-STAFF_PERMISSIONS = ["view_possibleduplicate", "change_possibleduplicate"]
-
 
 def fill_normalized_addresses(apps, schema_editor):
     """Existing listings get their normalized address now, so the first import or
@@ -27,24 +21,6 @@ def fill_normalized_addresses(apps, schema_editor):
     Location.objects.using(db_alias).bulk_update(
         changed, ["normalized_address"], batch_size=2000
     )
-
-
-def grant_staff_permissions(apps, schema_editor):
-    db_alias = schema_editor.connection.alias
-    # Permissions of a new model exist only after post_migrate; make them now.
-    app_config = apps.get_app_config("locations")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=db_alias)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.using(db_alias).filter(name="Outreach staff").first()
-    if group is not None:
-        group.permissions.add(
-            *Permission.objects.using(db_alias).filter(
-                content_type__app_label="locations", codename__in=STAFF_PERMISSIONS
-            )
-        )
 
 
 class Migration(migrations.Migration):
@@ -128,5 +104,4 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('location__lt', models.F('other'))), name='duplicate_pair_ordered'),
         ),
         migrations.RunPython(fill_normalized_addresses, migrations.RunPython.noop),
-        migrations.RunPython(grant_staff_permissions, migrations.RunPython.noop),
     ]

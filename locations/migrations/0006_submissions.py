@@ -1,11 +1,11 @@
 """Suggestions and problem reports from the public; the table of the "shared" cache, which
-counts submissions per IP address for every worker; the Outreach staff group moderates."""
+counts submissions per IP address for every worker. (The staff groups' permissions
+follow their rules after every migrate: locations/roles.py.)"""
 
 import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 # The layout `manage.py createcachetable` gives Django's DatabaseCache, made here so that
@@ -19,47 +19,6 @@ CREATE TABLE IF NOT EXISTS "shared_cache" (
 );
 CREATE INDEX IF NOT EXISTS "shared_cache_expires" ON "shared_cache" ("expires");
 """
-
-GROUP_NAME = "Outreach staff"
-# Staff moderate submissions; only the public adds them and nobody in the group deletes.
-PERMISSIONS = [
-    "view_suggestion",
-    "change_suggestion",
-    "view_problemreport",
-    "change_problemreport",
-]
-
-
-def grant_moderation(apps, schema_editor):
-    db_alias = schema_editor.connection.alias
-    # Permissions are otherwise made only after all migrations have run (post_migrate).
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0, using=db_alias)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.using(db_alias).filter(name=GROUP_NAME).first()
-    if group is not None:
-        group.permissions.add(
-            *Permission.objects.using(db_alias).filter(
-                content_type__app_label="locations", codename__in=PERMISSIONS
-            )
-        )
-
-
-def revoke_moderation(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    db_alias = schema_editor.connection.alias
-    group = Group.objects.using(db_alias).filter(name=GROUP_NAME).first()
-    if group is not None:
-        group.permissions.remove(
-            *Permission.objects.using(db_alias).filter(
-                content_type__app_label="locations", codename__in=PERMISSIONS
-            )
-        )
-
 
 class Migration(migrations.Migration):
 
@@ -121,5 +80,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(CACHE_TABLE_SQL, 'DROP TABLE IF EXISTS "shared_cache";'),
-        migrations.RunPython(grant_moderation, revoke_moderation),
     ]
