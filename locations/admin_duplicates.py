@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Location, OpeningHours, PossibleDuplicate, format_phone
+from .models import Location, OpeningHours, PossibleDuplicate, ProblemReport, format_phone
 
 # What staff choose between when merging, one choice per row of the merge page. Parts of
 # an address or a map position go together: half of one address and half of another
@@ -177,6 +177,8 @@ def merge(pair: PossibleDuplicate, choices: dict, user) -> Location:
         gone.merged_into = kept
         gone.save()
         kept.save()
+        # Reports about the closed listing wait on the kept one's page, where staff look.
+        ProblemReport.objects.filter(location=gone).update(location=kept)
         # Earlier merges into the closed listing now lead straight to the kept one.
         Location.objects.filter(merged_into=gone).update(merged_into=kept)
         # Other open pairs of the closed listing are moot; the kept one was checked anew.
@@ -287,7 +289,10 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
         return [merge_url, *super().get_urls()]
 
     def merge_view(self, request, pk: int):
-        if not request.user.has_perm("locations.change_location"):
+        # A merge changes both listings and resolves the pair.
+        if not request.user.has_perms(
+            ["locations.change_location", "locations.change_possibleduplicate"]
+        ):
             raise PermissionDenied
         pair = get_object_or_404(
             PossibleDuplicate.objects.select_related("location", "other"), pk=pk

@@ -136,7 +136,8 @@ class SuggestionAdmin(SubmissionAdmin):
     def moderate(self, request, obj, status: str) -> None:
         if status == Submission.Status.ACCEPTED:
             if not request.user.has_perm("locations.add_location"):
-                obj.status = Submission.Status.NEW
+                # Left as it was: a rejected suggestion stays rejected.
+                obj.status = Suggestion.objects.values_list("status", flat=True).get(pk=obj.pk)
                 self.message_user(
                     request, _("You may not add listings, so you cannot accept."), messages.ERROR
                 )

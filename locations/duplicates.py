@@ -88,7 +88,9 @@ def similar_names(first: str, second: str) -> bool:
     a, b = normalize_name(first), normalize_name(second)
     if not a or not b:
         return False
-    if a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a)):
+    # Whole words only: "Ace Pharmacy" is not inside "Grace Church".
+    wa, wb = f" {a} ", f" {b} "
+    if a == b or (min(len(a), len(b)) >= 3 and (wa in wb or wb in wa)):
         return True
     matcher = difflib.SequenceMatcher(None, a, b)
     # The quick upper bounds rule most pairs out before the full comparison.

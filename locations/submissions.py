@@ -1,6 +1,7 @@
 """Public suggestions and problem reports: the pages, their per-IP rate limit and the
 email that tells staff a new one is waiting."""
 
+import ipaddress
 import logging
 import re
 import time
@@ -34,9 +35,20 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * PERIODS[unit]
 
 
+def client_network(request: HttpRequest) -> str:
+    """Whose allowance a request uses: its IPv4 address, or its IPv6 address's /64, the
+    block one home or server is usually given whole and could otherwise walk through."""
+    address = ipaddress.ip_address(client_ip(request))
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address), 64), strict=False))
+    return str(address)
+
+
 def rate_key(request: HttpRequest, period: int, now: float) -> str:
     window = int(now // period)
-    return f"submissions:{client_ip(request)}:{period}:{window}"
+    return f"submissions:{client_network(request)}:{period}:{window}"
 
 
 def seconds_until_allowed(request: HttpRequest) -> int:
@@ -52,28 +64,39 @@ def seconds_until_allowed(request: HttpRequest) -> int:
         return 0
     if count < limit:
         return 0
+    return seconds_left(period, now)
+
+
+def seconds_left(period: int, now: float) -> int:
+    """Seconds until the current window of the rate limit ends (1 at least)."""
     return max(1, int(period - now % period))
 
 
-def count_submission(request: HttpRequest) -> None:
+def count_submission(request: HttpRequest) -> int:
     """Count one submission from this address in the current window, which the count
-    outlives by a second at most."""
+    outlives by a second at most. Returns the window's count with this one (0 when the
+    cache failed)."""
     _limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
     now = time.time()
     key = rate_key(request, period, now)
     timeout = int(period - now % period) + 1
     cache = caches["shared"]
     try:
-        if not cache.add(key, 1, timeout=timeout):
+        try:
+            if cache.add(key, 1, timeout=timeout):
+                return 1
             # Atomic on Redis. The database cache increments by a get and a set, so two
             # submissions at the same instant may count as one (a flood is still held
             # back), and its set gives the key the cache's default expiry: restore ours.
-            cache.incr(key)
+            count = cache.incr(key)
             cache.touch(key, timeout=timeout)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=timeout)
+            return count
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=timeout)
+            return 1
     except Exception:
         logger.exception("The shared cache failed; submission not counted")
+        return 0
 
 
 def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
@@ -154,8 +177,13 @@ def handle(request: HttpRequest, form: PublicForm, save, thanks_url: str):
         return redirect(thanks_url)
     if not form.is_valid():
         return None
+    # Counted before it is kept: submissions sent at the same time all pass the check
+    # above, and the count tells which of them go over the limit.
+    count = count_submission(request)
+    limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+    if count > limit:
+        return too_many(request, seconds_left(period, time.time()))
     submission = save(form)
-    count_submission(request)
     notify_staff(request, submission)
     return redirect(thanks_url)
 
@@ -184,7 +212,13 @@ def suggest_thanks(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
-    location = get_object_or_404(Location.objects.published(), slug=slug)
+    location = Location.objects.published().filter(slug=slug).first()
+    if location is None:
+        # A listing merged into another: its report link leads to the kept one's form.
+        kept = get_object_or_404(
+            Location.objects.published().filter(merged_from__slug=slug).only("slug")
+        )
+        return redirect("report_problem", kept.slug, permanent=True)
     form = ProblemReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
 

@@ -17,7 +17,7 @@ from locations.duplicates import (
     similar_names,
 )
 from locations.importer import COLUMNS, import_rows
-from locations.models import Location, OpeningHours, PossibleDuplicate
+from locations.models import Location, OpeningHours, PossibleDuplicate, ProblemReport
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,9 @@ def test_it_normalizes_names():
         ("Riverside Clinic", "Lakeview Clinic", False),
         ("Walgreens", "Harm Reduction Coalition", False),
         ("", "CVS", False),
+        ("Walgreens #1234", "Walgreens", True),
+        ("Ace", "Grace Church", False),
+        ("Art Space", "Smart Space Clinic", False),
     ],
 )
 def test_it_compares_names(first, second, similar):
@@ -477,6 +480,20 @@ def test_merge_can_keep_the_second_listing(client, staff):
     assert second.hours.count() == 2
 
 
+def test_merge_moves_problem_reports_to_the_kept_listing(client, staff):
+    first, second, pair = make_pair()
+    report = ProblemReport.objects.create(
+        location=second, problem="wrong_hours", details="Opens at ten now."
+    )
+
+    client.post(merge_url(pair), {"keep": "location"})
+
+    report.refresh_from_db()
+    assert report.location == first
+    page = client.get(reverse("admin:locations_location_change", args=[first.pk]))
+    assert "Opens at ten now." in page.content.decode()
+
+
 def test_merge_refuses_an_invalid_choice_without_writing(client, staff):
     first, second, pair = make_pair()
 
@@ -509,6 +526,21 @@ def test_merging_needs_change_location(client, staff):
 
     assert client.get(merge_url(pair)).status_code == 403
     assert client.post(merge_url(pair), {"keep": "location"}).status_code == 403
+    assert not Location.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_merging_needs_change_possibleduplicate(client, staff):
+    _first, _second, pair = make_pair()
+    staff.groups.clear()
+    staff.user_permissions.add(
+        Permission.objects.get(codename="view_possibleduplicate"),
+        Permission.objects.get(codename="change_location"),
+    )
+
+    assert client.get(merge_url(pair)).status_code == 403
+    assert client.post(merge_url(pair), {"keep": "location"}).status_code == 403
+    pair.refresh_from_db()
+    assert pair.status == "open"
     assert not Location.objects.filter(merged_into__isnull=False).exists()
 
 

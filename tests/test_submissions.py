@@ -248,6 +248,20 @@ def test_only_published_listings_can_be_reported(client, status, suffix):
     assert ProblemReport.objects.count() == 0
 
 
+def test_a_merged_listings_report_link_leads_to_the_kept_listing(client):
+    kept = make_location(name="Harbor Pharmacy")
+    gone = make_location(name="Harbor Pharmacy Inc", status=Location.Status.CLOSED)
+    gone.merged_into = kept
+    gone.save()
+
+    response = client.get(f"/es/locations/{gone.slug}/report/")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"/es/locations/{kept.slug}/report/"
+    closed = make_location(name="Closed Clinic", status=Location.Status.CLOSED)
+    assert client.get(f"/locations/{closed.slug}/report/").status_code == 404
+
+
 def test_an_unknown_slug_is_404(client):
     assert client.get("/locations/no-such-place/report/").status_code == 404
     assert client.post("/locations/no-such-place/report/", report_data()).status_code == 404
@@ -355,6 +369,50 @@ def test_each_address_has_its_own_allowance(client, settings):
     assert client.post("/suggest/", suggestion_data(), REMOTE_ADDR="10.0.0.2").status_code == 302
 
 
+def test_ipv6_addresses_of_one_64_block_share_an_allowance(client, settings):
+    settings.SUBMISSION_RATE_LIMIT = "1/h"
+    first, same_block = "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"
+    assert client.post("/suggest/", suggestion_data(), REMOTE_ADDR=first).status_code == 302
+
+    assert client.post("/suggest/", suggestion_data(), REMOTE_ADDR=same_block).status_code == 429
+    other_block = "2001:db8:1:3::1"
+    assert client.post("/suggest/", suggestion_data(), REMOTE_ADDR=other_block).status_code == 302
+    assert Suggestion.objects.count() == 2
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(client, settings):
+    settings.SUBMISSION_RATE_LIMIT = "1/h"
+    assert client.post("/suggest/", suggestion_data(), REMOTE_ADDR="192.0.2.9").status_code == 302
+
+    response = client.post("/suggest/", suggestion_data(), REMOTE_ADDR="::ffff:192.0.2.9")
+
+    assert response.status_code == 429
+
+
+def test_submissions_sent_at_once_cannot_all_pass_the_limit(client, settings, monkeypatch):
+    from django.test import RequestFactory
+
+    from locations import submissions
+    from locations.forms import SuggestionForm
+
+    settings.SUBMISSION_RATE_LIMIT = "1/h"
+    clean = SuggestionForm.clean
+
+    def clean_while_another_is_counted(form):
+        # Another worker's submission from the same address is counted meanwhile.
+        submissions.count_submission(RequestFactory().post("/suggest/"))
+        return clean(form)
+
+    monkeypatch.setattr(SuggestionForm, "clean", clean_while_another_is_counted)
+
+    response = client.post("/suggest/", suggestion_data())
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert Suggestion.objects.count() == 0
+    assert mail.outbox == []
+
+
 def test_honeypot_posts_count_against_the_limit(client, settings):
     settings.SUBMISSION_RATE_LIMIT = "1/h"
     client.post("/suggest/", suggestion_data(homepage="x"))
@@ -429,8 +487,8 @@ def test_the_forms_take_few_queries(client, django_assert_num_queries):
     # The listing, the banner.
     with django_assert_num_queries(2):
         client.get(f"/locations/{place.slug}/report/")
-    # The count, the insert, then counting it: the cache's size check, and its insert
-    # in a savepoint (select, insert, release).
+    # The count, then counting this one (the cache's size check, and its insert in a
+    # savepoint: select, insert, release), then the insert.
     with django_assert_num_queries(7):
         client.post("/suggest/", suggestion_data())
     # The listing and the count, then the banner when the errors are shown.

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,6 +170,64 @@ def test_accepting_from_the_change_form_makes_the_draft_too(client, staff):
     assert suggestion.moderated_by == staff
     assert suggestion.location.name == "Eastside Harm Reduction Center"
     assert suggestion.staff_note == "Called them."
+
+
+def suggestion_form_data(suggestion: Suggestion, **fields) -> dict:
+    data = {
+        "name": suggestion.name,
+        "kind": suggestion.kind,
+        "street_address": suggestion.street_address,
+        "address_line2": "",
+        "city": suggestion.city,
+        "state": suggestion.state,
+        "zip_code": suggestion.zip_code,
+        "phone": suggestion.phone,
+        "website": suggestion.website,
+        "offerings": suggestion.offerings,
+        "notes": suggestion.notes,
+        "contact_email": suggestion.contact_email,
+        "status": suggestion.status,
+        "staff_note": "",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def moderator(client, staff):
+    """May moderate suggestions but not add listings."""
+    staff.groups.clear()
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_suggestion", "change_suggestion"])
+    )
+    return staff
+
+
+def test_accepting_needs_permission_to_add_listings(client, moderator):
+    suggestion = make_suggestion()
+
+    response = act(client, "suggestion", "accept", suggestion)
+
+    assert "You may not add listings" in response.content.decode()
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.NEW
+    assert not Location.objects.exists()
+
+
+def test_a_refused_accept_on_the_form_leaves_the_status_as_it_was(client, moderator):
+    suggestion = make_suggestion(status=Suggestion.Status.REJECTED)
+    url = reverse("admin:locations_suggestion_change", args=[suggestion.pk])
+
+    response = client.post(
+        url, suggestion_form_data(suggestion, status="accepted", staff_note="Checked."), follow=True
+    )
+
+    assert "You may not add listings" in response.content.decode()
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.REJECTED
+    assert suggestion.staff_note == "Checked."
+    assert suggestion.location is None
+    assert not Location.objects.exists()
 
 
 def test_staff_cannot_add_or_delete_submissions(client, staff):
