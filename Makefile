@@ -26,7 +26,7 @@ run: install
 	@echo "Naloxone Finder is at http://127.0.0.1:$(PORT)/"
 	@echo "Create an admin login with: make superuser   (then sign in at http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
-	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --timeout 120 --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 
 test: install
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ form cannot point the import at another file. The export streams the rows the
 changelist's current filters and search select, through the public CSV export's helpers.
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -17,12 +18,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, OuterRef, QuerySet
-from django.db.models import Value as V
-from django.db.models.functions import Concat
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,9 +29,9 @@ from django.utils.translation import gettext_lazy
 from import_export.tmp_storages import TempFolderStorage
 
 from . import importer
-from .exports import CHUNK_SIZE, EXPORT_FIELDS, _Echo, csv_row, dated_filename, export_id
+from .exports import CHUNK_SIZE, csv_lines, csv_row, dated_filename, export_id, with_export_columns
 from .importer import COLUMNS, ImportResult, import_rows
-from .models import Location, OpeningHours
+from .models import Location
 
 # Signed references to uploaded files expire: a preview left open overnight is redone.
 CONFIRM_MAX_AGE = 24 * 60 * 60
@@ -177,40 +174,11 @@ def preview_rows(result: ImportResult, names: dict[int, str]) -> list[dict]:
     ]
 
 
-def admin_export_locations(queryset: QuerySet) -> QuerySet:
-    """The selected places with the columns of the import format (no staff-only ones)
-    and their hours as `hours_rows`, read in one query, as `export_locations()` does."""
-    hours = (
-        OpeningHours.objects.filter(location=OuterRef("pk"))
-        .order_by("weekday", "opens", "closes")
-        .values(row=Concat("weekday", V(" "), "opens", V(" "), "closes", output_field=CharField()))
-    )
-    return (
-        queryset.select_related(None)
-        .prefetch_related(None)
-        .only(*EXPORT_FIELDS, "external_id")
-        .annotate(hours_rows=ArraySubquery(hours))
-    )
-
-
 def admin_csv_row(location: Location) -> dict[str, str]:
     """A row of the import format. A place keeps its own external_id, so importing the
     file again under the place's source updates it in place; a place added in the admin
     has none and is named by its slug, as in the public export."""
     return {**csv_row(location), "external_id": location.external_id or export_id(location.slug)}
-
-
-def admin_csv_lines(locations, batch: int = 500):
-    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS)
-    yield writer.writeheader()
-    pending: list[str] = []
-    for location in locations:
-        pending.append(writer.writerow(admin_csv_row(location)))
-        if len(pending) >= batch:
-            yield "".join(pending)
-            pending = []
-    if pending:
-        yield "".join(pending)
 
 
 class LocationImportExportMixin:
@@ -347,7 +315,10 @@ class LocationImportExportMixin:
                 "refused": True,
             }
             return self._render_import(request, context, status=400)
-        storage.remove()
+        # A second click on Confirm imports the same file again (every row unchanged)
+        # after the first one has removed it.
+        with contextlib.suppress(OSError):
+            storage.remove()
         self.message_user(
             request,
             _(
@@ -392,10 +363,15 @@ class LocationImportExportMixin:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             return HttpResponseRedirect(self._url("changelist") + "?e=1")
-        queryset = admin_export_locations(changelist.get_queryset(request))
+        # The import format's columns only (no staff-only ones), the place's own
+        # external_id, and the hours, in one query.
+        queryset = with_export_columns(
+            changelist.get_queryset(request).select_related(None).prefetch_related(None),
+            "external_id",
+        )
         rows = queryset.iterator(chunk_size=CHUNK_SIZE)
         response = StreamingHttpResponse(
-            admin_csv_lines(rows), content_type="text/csv; charset=utf-8"
+            csv_lines(rows, row=admin_csv_row), content_type="text/csv; charset=utf-8"
         )
         filename = dated_filename("locations", "csv")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

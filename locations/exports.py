@@ -16,7 +16,7 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, time
 from typing import IO
 
@@ -50,9 +50,9 @@ HSDS_CACHE_KEY = "exports:hsds.zip"
 HSDS_CACHE_SECONDS = 60 * 60
 
 
-def export_locations() -> QuerySet:
-    """Every published place with its public columns only, in a stable order, with its
-    opening hours as `hours_rows` (["0 09:00:00 17:00:00", ...]: weekday, opens, closes).
+def with_export_columns(locations: QuerySet, *extra: str) -> QuerySet:
+    """Places with their public columns only (and `extra` ones), and their opening hours
+    as `hours_rows` (["0 09:00:00 17:00:00", ...]: weekday, opens, closes).
 
     The hours come in an array subquery, so an export is one query; a prefetch would
     need every place in memory at once to collect their ids.
@@ -62,11 +62,13 @@ def export_locations() -> QuerySet:
         .order_by("weekday", "opens", "closes")
         .values(row=Concat("weekday", V(" "), "opens", V(" "), "closes", output_field=CharField()))
     )
-    return (
-        Location.objects.published()
-        .only(*EXPORT_FIELDS)
-        .annotate(hours_rows=ArraySubquery(hours))
-        .order_by("state", "city", "name", "slug")
+    return locations.only(*EXPORT_FIELDS, *extra).annotate(hours_rows=ArraySubquery(hours))
+
+
+def export_locations() -> QuerySet:
+    """Every published place for the exports, in a stable order (see with_export_columns)."""
+    return with_export_columns(Location.objects.published()).order_by(
+        "state", "city", "name", "slug"
     )
 
 
@@ -152,14 +154,16 @@ class _Echo:
         return value
 
 
-def csv_lines(locations: Iterable[Location], batch: int = 500) -> Iterator[str]:
-    """The header, then the rows, in pieces of `batch` rows (one piece per row would
-    make the server write thousands of tiny chunks)."""
+def csv_lines(
+    locations: Iterable[Location], batch: int = 500, row: Callable = csv_row
+) -> Iterator[str]:
+    """The header, then each place made a row by `row`, in pieces of `batch` rows (one
+    piece per row would make the server write thousands of tiny chunks)."""
     writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS)
     yield writer.writeheader()
     pending: list[str] = []
     for location in locations:
-        pending.append(writer.writerow(csv_row(location)))
+        pending.append(writer.writerow(row(location)))
         if len(pending) >= batch:
             yield "".join(pending)
             pending = []

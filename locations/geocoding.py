@@ -173,11 +173,16 @@ def place_edited(location: Location, changed_fields: Iterable[str]) -> bool | No
     Coordinates the person set win: nobody is asked, and they are marked set by hand
     (unless the person chose the precision too).
     Blank coordinates, a new place, or a changed address ask the geocoder; without a
-    match the place goes to its ZIP code's centre, marked approximate.
+    match the place goes to its ZIP code's centre, marked approximate. A changed ZIP code
+    nobody looks up moves the place to the new ZIP's centre, as an import does, and its
+    time zone is taken again from the new ZIP (unless the person chose one).
 
     Returns whether the geocoder found the address, or None when it was not asked.
     """
     changed = set(changed_fields)
+    if "zip_code" in changed and "timezone" not in changed:
+        # The old ZIP's zone may be wrong now; a blank one is filled in on saving.
+        location.timezone = ""
     if changed & COORDINATE_FIELDS and location.latitude is not None:
         if "location_precision" not in changed:  # unless they said how exact it is
             location.location_precision = Location.Precision.MANUAL
@@ -187,10 +192,8 @@ def place_edited(location: Location, changed_fields: Iterable[str]) -> bool | No
         point = geocode_one(location)
         set_point(location, point)
         return point is not None
-    if location.latitude is None or (
-        "zip_code" in changed and location.location_precision == Location.Precision.ZIP_CENTROID
-    ):
+    if location.latitude is None or "zip_code" in changed:
         # Not looked up (no street address, or geocoding off): the ZIP centre stands in,
-        # and a place already at a ZIP centre follows its new ZIP.
+        # and a place whose ZIP changed follows it rather than stay in the old one.
         set_point(location, None)
     return None

@@ -185,6 +185,11 @@ MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
 ADMIN_IMPORT_MAX_MB = env.int("ADMIN_IMPORT_MAX_MB", default=10)
 if ADMIN_IMPORT_MAX_MB < 1:
     raise ImproperlyConfigured("ADMIN_IMPORT_MAX_MB must be at least 1.")
+# Where an uploaded file waits between the preview and the confirm: the server's temporary
+# folder, or (several servers) import_export.tmp_storages.CacheStorage in the CACHE_URL cache.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = env(
+    "IMPORT_EXPORT_TMP_STORAGE_CLASS", default="import_export.tmp_storages.TempFolderStorage"
+)
 
 # Listings not verified for this many days ask visitors to call ahead.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=180)

@@ -208,6 +208,26 @@ def test_it_refuses_to_confirm_the_same_preview_twice(client, staff, zips):
     assert Location.objects.count() == 1
 
 
+def test_a_second_click_on_confirm_does_no_harm(client, staff, zips, monkeypatch):
+    from locations import admin_import
+
+    token = token_of(upload(client, HEADER + "a,Corner Pharmacy,pharmacy,,New York,NY,10001,,\n"))
+    name = signing.loads(token, salt=CONFIRM_SALT)["file"]
+    run_import = admin_import.run_import
+
+    def while_the_first_click_finishes(request, data, source, *, dry_run):
+        # Both clicks read the file; the first one's import ends by removing it.
+        result = run_import(request, data, source, dry_run=dry_run)
+        os.remove(os.path.join(tempfile.gettempdir(), name))
+        return result
+
+    monkeypatch.setattr(admin_import, "run_import", while_the_first_click_finishes)
+    response = client.post(reverse(CONFIRM), {"token": token})
+
+    assert response.status_code == 302 and response["Location"] == reverse(CHANGELIST)
+    assert Location.objects.filter(source="county", external_id="a").count() == 1
+
+
 @pytest.mark.parametrize(
     "token",
     [

@@ -304,6 +304,45 @@ def test_an_edit_elsewhere_keeps_the_place(client, staff, census):
     assert census.requests == []
 
 
+def test_a_changed_zip_code_nobody_looks_up_moves_the_place_and_its_time_zone(client, staff):
+    # Geocoding is off here: the new ZIP's centre stands in, as in an import.
+    location = make_location(
+        street_address="", latitude=40.75, longitude=-73.99, location_precision="address"
+    )
+
+    location = change(client, location, city="Chicago", state="IL", zip_code="60601")
+
+    assert (location.latitude, location.longitude) == (41.8858, -87.6181)
+    assert location.location_precision == Location.Precision.ZIP_CENTROID
+    assert location.timezone == "America/Chicago"
+
+
+def test_a_place_found_in_another_time_zone_takes_that_zone(client, staff, census):
+    census.add("100 N State St", "Chicago", "IL", "60601", 41.883, -87.6278)
+    location = make_location(street_address="350 5th Ave", location_precision="address")
+
+    location = change(
+        client,
+        location,
+        street_address="100 N State St",
+        city="Chicago",
+        state="IL",
+        zip_code="60601",
+    )
+
+    assert (location.latitude, location.longitude) == (41.883, -87.6278)
+    assert location.location_precision == Location.Precision.ADDRESS
+    assert location.timezone == "America/Chicago"
+
+
+def test_a_time_zone_chosen_with_the_new_zip_code_is_kept(client, staff):
+    location = make_location()
+
+    location = change(client, location, zip_code="60601", timezone="America/Denver")
+
+    assert location.timezone == "America/Denver"
+
+
 def test_the_changelist_shows_and_filters_by_precision(client, staff):
     make_location(name="Exact Place", location_precision="address")
     make_location(name="Rough Place", latitude=None, longitude=None)

@@ -110,7 +110,6 @@ def test_typing_coordinates_moves_the_pin(staff_page, site, pharmacy):
     assert after["y"] < before["y"]  # north is up
     assert after["x"] == before["x"]
     assert page.input_value("#id_location_precision") == "address"  # typing says nothing of it
-    page.screenshot(path="/tmp/w2-admin-map.png", full_page=True)
     assert page.console_errors == []
 
 
