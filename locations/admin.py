@@ -4,8 +4,11 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -95,9 +98,12 @@ class VerifyActionsMixin:
 
     def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
         """Update the selected rows, record who did it, then "N locations …" to the user."""
-        ids = list(queryset.values_list("pk", flat=True))
-        count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
-        record_history(Location, ids, CHANGED, request.user)
+        # One transaction: the history row is written with the change or not at all, and
+        # the UPDATE's row locks keep another save from slipping in between the two.
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
+            record_history(Location, ids, CHANGED, request.user)
         self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
 
     def _mark_verified(self, request, queryset, method: str) -> None:
@@ -243,14 +249,17 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         return ChangeDisplay(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
+        # An id that is not a number names no location (the base view would fail on it).
+        try:
+            location_id = self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
         # Opening hours have their own history; list the latest changes under the
         # location's own (one query, whatever the number of rows).
         hours = (
-            OpeningHours.history.filter(location_id=object_id)
+            OpeningHours.history.filter(location_id=location_id)
             .select_related("history_user")
             .order_by("-history_date", "-history_id")[:HOURS_HISTORY_SHOWN]
-            if str(object_id).isdigit()
-            else []
         )
         context = {"hours_history": hours, **(extra_context or {})}
         return super().history_view(request, object_id, context)

@@ -2,15 +2,15 @@
 
 A Directory admin who is not a superuser may create and edit staff accounts and put
 them in the two staff groups, and nothing more: no superuser status, no permissions
-granted one by one, no changes to a superuser's account, no changes to their own groups.
+granted one by one, no changes to their own groups, and no changes to an account that
+holds more than the two groups give (a superuser's, or one a superuser gave another
+group or a permission of its own): setting its password would hand them that access.
 """
 
 from django.contrib import admin
-from django.contrib.admin.actions import delete_selected as delete_selected_action
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Q
 
 from .roles import STAFF_GROUPS
 
@@ -52,24 +52,29 @@ class StaffUserAdmin(UserAdmin):
             kwargs["queryset"] = Group.objects.filter(name__in=STAFF_GROUPS)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def _guards_superuser(self, request, obj) -> bool:
-        return obj is not None and obj.is_superuser and not request.user.is_superuser
+    def _guards(self, request, obj) -> bool:
+        """Whether `obj` is an account only a superuser may change or delete."""
+        if obj is None or request.user.is_superuser:
+            return False
+        if not hasattr(obj, "_beyond_staff_groups"):
+            # Cached on the instance: one view asks several times about the same account.
+            # Django's bulk delete asks about each selected row too, so this covers it.
+            obj._beyond_staff_groups = obj.is_superuser or (
+                User.objects.filter(pk=obj.pk)
+                .filter(
+                    Q(user_permissions__isnull=False)
+                    | Q(groups__in=Group.objects.exclude(name__in=STAFF_GROUPS))
+                )
+                .exists()
+            )
+        return obj._beyond_staff_groups
 
     def has_change_permission(self, request, obj=None):
-        if self._guards_superuser(request, obj):
+        if self._guards(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if self._guards_superuser(request, obj):
+        if self._guards(request, obj):
             return False
         return super().has_delete_permission(request, obj)
-
-    @admin.action(permissions=["delete"], description=_("Delete selected users"))
-    def delete_selected(self, request, queryset):
-        # The site-wide bulk delete checks the model permission only, not each row.
-        if not request.user.is_superuser and queryset.filter(is_superuser=True).exists():
-            raise PermissionDenied
-        return delete_selected_action(self, request, queryset)
-
-    actions = ["delete_selected"]

@@ -165,12 +165,60 @@ def test_bulk_actions_take_the_same_number_of_queries_for_3_or_30_rows(
         return client.post(url, {**data, "index": "0"})
 
     # 1 session, 2 user, 3 its permissions, 4 its groups' permissions, 5-6 the
-    # changelist's two counts, 7 the selected ids, 8 UPDATE, 9 history INSERT ... SELECT.
-    with django_assert_num_queries(9):
+    # changelist's two counts, 7 savepoint, 8 the selected ids, 9 UPDATE, 10 history
+    # INSERT ... SELECT, 11 release (outside tests: BEGIN and COMMIT, not counted).
+    with django_assert_num_queries(11):
         assert publish(few).status_code == 302
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert publish(many).status_code == 302
     assert Location.history.filter(history_type="~").count() == 33
+
+
+def test_a_bulk_action_changes_nothing_when_its_history_cannot_be_written(
+    client, staff, monkeypatch
+):
+    location = make_location(status="draft")
+
+    def history_fails(*args, **kwargs):
+        raise RuntimeError("history table unavailable")
+
+    monkeypatch.setattr("locations.admin.record_history", history_fails)
+
+    with pytest.raises(RuntimeError):
+        post_action(client, "publish", [location])
+
+    location.refresh_from_db()
+    assert location.status == "draft"
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "%C2%B2"])
+def test_the_history_page_of_an_id_that_is_not_a_number_is_not_found(client, staff, object_id):
+    make_location()
+
+    response = client.get(f"/admin/locations/location/{object_id}/history/")
+
+    assert response.status_code == 404
+
+
+def test_the_history_page_says_no_field_changed_only_beside_an_earlier_record(client, staff):
+    make_zipcodes("10001")
+    # A listing from before history was kept: its first record is a change.
+    location = make_location(name="Corner Pharmacy", phone="")
+    location.history.all().delete()
+    client.post(
+        reverse("admin:locations_location_change", args=[location.pk]),
+        change_form_data(location, name="Corner Drugs"),
+    )
+    post_action(client, "mark_verified_phone", [location])
+    post_action(client, "mark_verified_phone", [location])  # the same again: no change
+
+    response = client.get(reverse("admin:locations_location_history", args=[location.pk]))
+
+    rows = response.content.decode().split('id="change-history"')[1].split("<tr>")[2:]
+    assert len(rows) == 3
+    assert "No field changed" in rows[0]
+    assert "Verification method:" in rows[1]
+    assert "No field changed" not in rows[2]
 
 
 def test_an_import_records_history_with_its_reason_and_user(staff):

@@ -214,6 +214,77 @@ def test_a_directory_admin_cannot_change_or_delete_a_superuser(client, director,
     assert root.username == "root" and root.is_staff and root.check_password("pw")
 
 
+def holding_more_than_the_staff_groups(kind: str) -> User:
+    """An account a superuser gave more than the two staff groups do."""
+    user = User.objects.create_user("special", "sp@example.org", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=OUTREACH_STAFF))
+    if kind == "permission":
+        user.user_permissions.add(Permission.objects.get(codename="change_group"))
+    else:
+        user.groups.add(Group.objects.create(name="Everything"))
+    return user
+
+
+@pytest.mark.parametrize("kind", ["permission", "group"])
+@pytest.mark.parametrize("page", ["change", "password_change", "delete"])
+def test_a_directory_admin_cannot_take_over_an_account_holding_more(client, director, kind, page):
+    special = holding_more_than_the_staff_groups(kind)
+    url = reverse(f"admin:auth_user_{page}", args=[special.pk])
+    data = {
+        "change": change_user_data(special, username="taken-over", groups=[]),
+        "password_change": {
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "usable_password": "true",
+        },
+        "delete": {"post": "yes"},
+    }[page]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 403
+    special.refresh_from_db()
+    assert special.username == "special" and special.check_password("pw")
+    assert special.groups.count() == 2 or special.user_permissions.exists()
+
+
+@pytest.mark.parametrize("kind", ["permission", "group"])
+def test_a_directory_admin_cannot_bulk_delete_an_account_holding_more(client, director, kind):
+    special = holding_more_than_the_staff_groups(kind)
+    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [special.pk, staffer.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[special.pk, staffer.pk]).count() == 2
+
+
+def test_a_directory_admin_still_sees_an_account_holding_more(client, director):
+    special = holding_more_than_the_staff_groups("group")
+
+    response = client.get(reverse("admin:auth_user_change", args=[special.pk]))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+
+
+def test_a_superuser_may_change_an_account_holding_more(client, root):
+    client.force_login(root)
+    special = holding_more_than_the_staff_groups("permission")
+
+    response = client.post(
+        reverse("admin:auth_user_change", args=[special.pk]),
+        change_user_data(special, first_name="Sam", user_permissions=[]),
+    )
+
+    assert response.status_code == 302
+    special.refresh_from_db()
+    assert special.first_name == "Sam"
+
+
 def test_a_directory_admin_cannot_bulk_delete_a_superuser(client, director, root):
     staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
 
