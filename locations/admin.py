@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.http import Http404
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_users  # noqa: F401  (replaces the user admin)
@@ -96,22 +96,24 @@ class NeedsVerificationFilter(admin.SimpleListFilter):
 class VerifyActionsMixin:
     """Bulk actions: one UPDATE and one history insert, however many rows are selected."""
 
-    def _update_and_report(self, request, queryset, singular: str, plural: str, **values):
-        """Update the selected rows, record who did it, then "N locations …" to the user."""
+    def _update_and_report(self, request, queryset, message, **values):
+        """Update the selected rows, record who did it, then tell the user `message` (an
+        ngettext_lazy pair taking the number of rows)."""
         # One transaction: the history row is written with the change or not at all, and
         # the UPDATE's row locks keep another save from slipping in between the two.
         with transaction.atomic():
             ids = list(queryset.values_list("pk", flat=True))
             count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
             record_history(Location, ids, CHANGED, request.user)
-        self.message_user(request, ngettext(singular, plural, count) % count, messages.SUCCESS)
+        self.message_user(request, message % count, messages.SUCCESS)
 
     def _mark_verified(self, request, queryset, method: str) -> None:
         self._update_and_report(
             request,
             queryset,
-            "%d location marked verified today.",
-            "%d locations marked verified today.",
+            ngettext_lazy(
+                "%d location marked verified today.", "%d locations marked verified today."
+            ),
             last_verified_on=timezone.localdate(),
             verification_method=method,
             verified_by=request.user,
@@ -152,6 +154,14 @@ class LocationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.phone and "phone" in self.fields:
             self.initial["phone"] = format_phone(self.instance.phone)
+
+    def clean_last_verified_on(self):
+        verified_on = self.cleaned_data["last_verified_on"]
+        # A typo in the year would keep the listing off the verification queue for good.
+        # Tomorrow is allowed: it is already today in Guam.
+        if verified_on and verified_on > timezone.localdate() + timedelta(days=1):
+            raise forms.ValidationError(_("The verification date can't be in the future."))
+        return verified_on
 
 
 @admin.register(Location)
@@ -264,6 +274,15 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         context = {"hours_history": hours, **(extra_context or {})}
         return super().history_view(request, object_id, context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The version page's form saves (reverts) on POST: only for those who may change
+        # locations. An id that is not a number names no version.
+        if not str(version_id).isdecimal():
+            raise Http404
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     @admin.display(description=_("phone"), ordering="phone")
     def phone_column(self, obj: Location) -> str:
         return obj.phone_display
@@ -327,8 +346,7 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         self._update_and_report(
             request,
             queryset,
-            "%d location published.",
-            "%d locations published.",
+            ngettext_lazy("%d location published.", "%d locations published."),
             status=Location.Status.PUBLISHED,
         )
 
@@ -337,8 +355,9 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         self._update_and_report(
             request,
             queryset,
-            "%d location unpublished (now a draft).",
-            "%d locations unpublished (now drafts).",
+            ngettext_lazy(
+                "%d location unpublished (now a draft).", "%d locations unpublished (now drafts)."
+            ),
             status=Location.Status.DRAFT,
         )
 

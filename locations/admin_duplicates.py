@@ -13,7 +13,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from .history import CHANGED, record_history
 from .models import Location, OpeningHours, PossibleDuplicate, ProblemReport, format_phone
+
+# Why the history says a merge changed a listing.
+MERGE_REASON = "Merged with a duplicate listing"
 
 # What staff choose between when merging, one choice per row of the merge page. Parts of
 # an address or a map position go together: half of one address and half of another
@@ -172,15 +176,19 @@ def merge(pair: PossibleDuplicate, choices: dict, user) -> Location:
         if (choices.get("hours") or kept_side) != kept_side:
             OpeningHours.objects.filter(location=kept).delete()
             OpeningHours.objects.filter(location=gone).update(location=kept)
+            record_history(OpeningHours, [kept.pk], CHANGED, user, MERGE_REASON, key="location_id")
         # The other listing goes first, so that saving the kept one no longer finds it.
         gone.status = Location.Status.CLOSED
         gone.merged_into = kept
+        gone._change_reason = kept._change_reason = MERGE_REASON
         gone.save()
         kept.save()
         # Reports about the closed listing wait on the kept one's page, where staff look.
         ProblemReport.objects.filter(location=gone).update(location=kept)
         # Earlier merges into the closed listing now lead straight to the kept one.
-        Location.objects.filter(merged_into=gone).update(merged_into=kept)
+        earlier = list(Location.objects.filter(merged_into=gone).values_list("pk", flat=True))
+        Location.objects.filter(pk__in=earlier).update(merged_into=kept)
+        record_history(Location, earlier, CHANGED, user, MERGE_REASON)
         # Other open pairs of the closed listing are moot; the kept one was checked anew.
         PossibleDuplicate.objects.filter(
             Q(location=gone) | Q(other=gone), status=PossibleDuplicate.Status.OPEN

@@ -13,9 +13,10 @@ STAFF_GROUPS = [OUTREACH_STAFF, DIRECTORY_ADMINS]
 
 
 def outreach_staff_permissions():
-    """Everything in the directory except deleting; nothing about accounts."""
+    """Everything in the directory except deleting (but a listing's opening-hours
+    periods, which editing its hours removes); nothing about accounts."""
     return Permission.objects.filter(content_type__app_label="locations").exclude(
-        codename__startswith="delete_"
+        Q(codename__startswith="delete_") & ~Q(codename="delete_openinghours")
     )
 
 

@@ -244,7 +244,9 @@ def test_it_gives_outreach_staff_no_delete_or_user_permissions():
         ("locations", "change_possibleduplicate"),
     } <= granted
     assert {app for app, _codename in granted} == {"locations"}
-    assert not [codename for _app, codename in granted if codename.startswith("delete_")]
+    # Removing an opening-hours period is part of editing a listing's hours.
+    deletes = [codename for _app, codename in granted if codename.startswith("delete_")]
+    assert deletes == ["delete_openinghours"]
 
 
 def test_it_refuses_staff_outside_the_group(client):
@@ -407,3 +409,49 @@ def test_it_lists_locations_in_a_fixed_number_of_queries(client, staff):
     # 5 count of the rows matching the filters, 6 count of all rows ("of N total"),
     # 7 the page of rows. Nothing per row: no foreign key or hours among the columns.
     assert with_3 == with_30 == 7
+
+
+def test_it_lets_outreach_staff_remove_an_opening_hours_period(client, staff):
+    make_zipcodes("10001")
+    location = make_location(hours=[(0, (9, 0), (17, 0)), (1, (9, 0), (17, 0))])
+    monday, tuesday = location.hours.all()
+    data = change_form_data(location)
+    data.update(
+        {
+            "hours-TOTAL_FORMS": "2",
+            "hours-INITIAL_FORMS": "2",
+            "hours-0-id": str(monday.pk),
+            "hours-0-location": str(location.pk),
+            "hours-0-weekday": "0",
+            "hours-0-opens": "09:00",
+            "hours-0-closes": "17:00",
+            "hours-1-id": str(tuesday.pk),
+            "hours-1-location": str(location.pk),
+            "hours-1-weekday": "1",
+            "hours-1-opens": "09:00",
+            "hours-1-closes": "17:00",
+            "hours-1-DELETE": "on",
+        }
+    )
+
+    response = client.post(reverse("admin:locations_location_change", args=[location.pk]), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert [str(h) for h in location.hours.all()] == ["Monday 09:00-17:00"]
+
+
+def test_it_refuses_a_verification_date_in_the_future(client, staff):
+    make_zipcodes("10001")
+    location = make_location(phone="")
+    next_year = timezone.localdate() + timedelta(days=365)
+
+    response = client.post(
+        reverse("admin:locations_location_change", args=[location.pk]),
+        change_form_data(location, last_verified_on=next_year.isoformat()),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["last_verified_on"] == ["The verification date can't be in the future."]
+    location.refresh_from_db()
+    assert location.last_verified_on is None

@@ -630,3 +630,20 @@ def test_merging_an_unknown_pair_is_a_404(client, staff):
         client.get(reverse("admin:locations_possibleduplicate_merge", args=[999])).status_code
         == 404
     )
+
+
+def test_merge_records_every_change_in_the_history(client, staff):
+    first, second, pair = make_pair()
+    earlier = make_location(name="Older Copy", status=Location.Status.CLOSED, merged_into=second)
+    data = {"keep": "location", "hours": "other"}
+
+    client.post(merge_url(pair), data)
+
+    reason = "Merged with a duplicate listing"
+    for location in (first, second, earlier):
+        latest = location.history.first()
+        assert (latest.history_change_reason, latest.history_user) == (reason, staff)
+    assert earlier.history.first().merged_into_id == first.pk
+    # The moved opening hours are recorded under the kept listing.
+    moved = OpeningHours.history.filter(location_id=first.pk, history_change_reason=reason)
+    assert sorted(moved.values_list("weekday", flat=True)) == [1, 2]

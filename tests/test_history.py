@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
@@ -355,3 +355,28 @@ def test_the_history_page_takes_the_same_queries_for_2_or_20_changes(client, sta
     # 7 a page of them with their users, 8 the user content type (for links to users),
     # 9 the opening hours changes with their users.
     assert with_2 == with_20 == 9
+
+
+def test_a_reader_who_may_not_change_locations_cannot_revert(client):
+    make_zipcodes("10001")
+    location = make_location(name="Corner Pharmacy", phone="")
+    location.name = "Renamed"
+    location.save()
+    first = history_of(location)[0]
+    reader = User.objects.create_user("reader", "reader@example.org", "pw", is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_location"))
+    client.force_login(reader)
+    url = reverse("admin:locations_location_simple_history", args=[location.pk, first.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, change_form_data(location, name="Corner Pharmacy"))
+
+    assert response.status_code == 403
+    location.refresh_from_db()
+    assert location.name == "Renamed"
+
+
+def test_a_version_id_that_is_not_a_number_is_not_found(client, staff):
+    location = make_location()
+    url = f"/admin/locations/location/{location.pk}/history/abc/"
+    assert client.get(url).status_code == 404
