@@ -317,12 +317,14 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
-        if "last_verified_on" in form.changed_data and obj.last_verified_on:
-            obj.verified_by = request.user
         match = request.resolver_match
         if match and match.url_name.endswith("_simple_history"):
-            # Saved from an old version's page: say so in the history.
+            # Saved from an old version's page: say so in the history (which keeps the
+            # version's own verifier).
             obj._change_reason = "Reverted to an earlier version"
+        elif {"last_verified_on", "verification_method"} & set(form.changed_data):
+            # Whoever records a verification is its verifier; clearing the date clears it.
+            obj.verified_by = request.user if obj.last_verified_on else None
         if "latitude" in form.fields and form.cleaned_data.get("latitude") is None:
             # Left blank: the form's check placed it at the ZIP centre; the geocoder
             # may do better.

@@ -183,6 +183,35 @@ def test_it_records_who_verified_when_the_date_is_changed(client, staff):
     assert location.verified_by == staff
 
 
+def test_it_forgets_the_verifier_when_the_date_is_cleared(client, staff):
+    other = User.objects.create_user("earlier", "earlier@example.org", "pw", is_staff=True)
+    location = make_location(
+        last_verified_on=timezone.localdate(), verification_method="phone", verified_by=other
+    )
+
+    client.post(
+        reverse("admin:locations_location_change", args=[location.pk]),
+        change_form_data(location, last_verified_on="", verification_method=""),
+    )
+
+    location.refresh_from_db()
+    assert (location.last_verified_on, location.verified_by) == (None, None)
+
+
+def test_it_records_who_changed_how_a_listing_was_verified(client, staff):
+    other = User.objects.create_user("earlier", "earlier@example.org", "pw", is_staff=True)
+    day = timezone.localdate()
+    location = make_location(last_verified_on=day, verification_method="phone", verified_by=other)
+
+    client.post(
+        reverse("admin:locations_location_change", args=[location.pk]),
+        change_form_data(location, last_verified_on=day.isoformat(), verification_method="visit"),
+    )
+
+    location.refresh_from_db()
+    assert (location.verification_method, location.verified_by) == ("visit", staff)
+
+
 def test_it_refuses_delete_to_outreach_staff(client, staff):
     location = make_location()
 
