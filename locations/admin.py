@@ -93,6 +93,12 @@ class NeedsVerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.display(description=_("phone"), ordering="phone")
+def phone_column(obj: Location) -> str:
+    """A listing's phone the way staff write it, (212) 555-0100."""
+    return obj.phone_display
+
+
 class VerifyActionsMixin:
     """Bulk actions: one UPDATE and one history insert, however many rows are selected."""
 
@@ -178,7 +184,7 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
         "status",
         "location_precision",
         "last_verified_on",
-        "phone_column",
+        phone_column,
     ]
     list_filter = [
         "kind",
@@ -283,10 +289,6 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def phone_column(self, obj: Location) -> str:
-        return obj.phone_display
-
     @admin.display(description=_("public page"))
     def public_page(self, obj: Location) -> str:
         if not obj.slug:
@@ -369,7 +371,15 @@ class VerificationQueueAdmin(VerifyActionsMixin, admin.ModelAdmin):
     """Listings due for a check, the longest-waiting first. Each opens in the location's
     own change form, where saves are recorded in its history."""
 
-    list_display = ["name_link", "kind", "city", "state", "status", "last_verified_on", "phone"]
+    list_display = [
+        "name_link",
+        "kind",
+        "city",
+        "state",
+        "status",
+        "last_verified_on",
+        phone_column,
+    ]
     list_display_links = None
     list_filter = ["kind", "state", "status"]
     search_fields = ["name", "city", "zip_code"]

@@ -94,6 +94,15 @@ def test_the_queue_links_each_listing_to_its_change_form(client, staff):
     assert redirect.status_code == 302 and redirect.url == change_url
 
 
+def test_the_queue_shows_phones_the_way_staff_write_them(client, staff):
+    make_location(name="Never", phone="+12125550100")
+
+    content = client.get(reverse(QUEUE)).content.decode()
+
+    assert "(212) 555-0100" in content
+    assert "+12125550100" not in content
+
+
 def test_the_queue_offers_no_add_or_delete(client, staff):
     location = make_location()
 
