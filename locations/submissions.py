@@ -7,9 +7,10 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.mail import send_mail
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .forms import ProblemReportForm, PublicForm, SuggestionForm
 from .middleware import client_ip
 from .models import Location, ProblemReport, Suggestion
+from .roles import STAFF_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +123,26 @@ def admin_url(request: HttpRequest, submission: Model) -> str:
     return request.build_absolute_uri(path)
 
 
+def staff_recipients() -> list[str]:
+    """STAFF_NOTIFY_EMAILS; while it is empty, every active staff member who moderates
+    submissions (a superuser, or in one of the staff groups) and has an email address."""
+    if settings.STAFF_NOTIFY_EMAILS:
+        return list(settings.STAFF_NOTIFY_EMAILS)
+    moderators = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=STAFF_GROUPS))
+        .exclude(email="")
+    )
+    return sorted(set(moderators.values_list("email", flat=True)))
+
+
 def notify_staff(request: HttpRequest, submission: Suggestion | ProblemReport) -> None:
-    """Email STAFF_NOTIFY_EMAILS about a new submission. Names the place and links to the
-    admin; the submitter's email and words stay in the admin. A mail failure is logged:
-    the submission is already saved and the visitor is thanked all the same."""
-    if not settings.STAFF_NOTIFY_EMAILS:
+    """Email staff (staff_recipients) about a new submission. Names the place and links to
+    the admin; the submitter's email and words stay in the admin. A mail failure is
+    logged: the submission is already saved and the visitor is thanked all the same."""
+    recipients = staff_recipients()
+    if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
         if isinstance(submission, Suggestion):
@@ -156,7 +173,7 @@ def notify_staff(request: HttpRequest, submission: Suggestion | ProblemReport) -
             subject,
             body,
             settings.DEFAULT_FROM_EMAIL,
-            settings.STAFF_NOTIFY_EMAILS,
+            recipients,
             fail_silently=False,
         )
     except Exception:

@@ -530,7 +530,24 @@ def test_a_new_report_emails_staff(client, settings):
     assert "They open at 10 now" not in message.body
 
 
-def test_without_staff_addresses_nobody_is_emailed(client, settings):
+def test_without_staff_addresses_the_moderators_are_emailed(client, settings):
+    from django.contrib.auth.models import Group, User
+
+    settings.STAFF_NOTIFY_EMAILS = []
+    outreach = User.objects.create_user("o", "outreach@example.org", is_staff=True)
+    outreach.groups.add(Group.objects.get(name="Outreach staff"))
+    User.objects.create_superuser("root", "root@example.org")
+    left = User.objects.create_user("l", "left@example.org", is_staff=True, is_active=False)
+    left.groups.add(Group.objects.get(name="Outreach staff"))
+    User.objects.create_user("s", "nogroup@example.org", is_staff=True)  # moderates nothing
+    User.objects.create_user("v", "visitor@example.org")
+
+    assert client.post("/suggest/", suggestion_data()).status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["outreach@example.org", "root@example.org"]
+
+
+def test_without_staff_addresses_or_moderators_nobody_is_emailed(client, settings):
     settings.STAFF_NOTIFY_EMAILS = []
 
     assert client.post("/suggest/", suggestion_data()).status_code == 302
