@@ -28,6 +28,17 @@ def positive_int(name: str, default: int) -> int:
     return value
 
 
+def rate_limit(name: str, default: str) -> str:
+    """An environment variable giving a rate: "120/m" is 120 a minute; also /s, /h, /d,
+    and a number of them ("600/5m")."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", value):
+        raise ImproperlyConfigured(
+            f'{name} must look like "{default}" (a number, /, s m h or d; got {value!r}).'
+        )
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
@@ -116,9 +127,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # The API's per-IP rate limit (django-ratelimit, counted in the default cache): "120/m"
 # is 120 requests a minute; also /s, /h, /d. Each address gets its own allowance.
-API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/m")
-if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", API_RATE_LIMIT):
-    raise ImproperlyConfigured('API_RATE_LIMIT must look like "120/m" (a number, /, s m h or d).')
+API_RATE_LIMIT = rate_limit("API_RATE_LIMIT", "120/m")
 # How many proxies in front of the app append to X-Forwarded-For. 0: the header is ignored
 # (anyone can send it) and the client is REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -182,9 +191,7 @@ MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
 
 # Largest CSV file staff may upload in the admin's import (the whole file is checked in
 # memory before anything is written).
-ADMIN_IMPORT_MAX_MB = env.int("ADMIN_IMPORT_MAX_MB", default=10)
-if ADMIN_IMPORT_MAX_MB < 1:
-    raise ImproperlyConfigured("ADMIN_IMPORT_MAX_MB must be at least 1.")
+ADMIN_IMPORT_MAX_MB = positive_int("ADMIN_IMPORT_MAX_MB", 10)
 # Where an uploaded file waits between the preview and the confirm: the server's temporary
 # folder, or (several servers) import_export.tmp_storages.CacheStorage in the CACHE_URL cache.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = env(
@@ -272,12 +279,8 @@ else:
         # Each address counted is one row; the default 300 would drop counts under a flood.
         "OPTIONS": {"MAX_ENTRIES": 50000},
     }
-SUBMISSION_RATE_LIMIT = env("SUBMISSION_RATE_LIMIT", default="5/h")
-if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd]", SUBMISSION_RATE_LIMIT):
-    raise ImproperlyConfigured(
-        'SUBMISSION_RATE_LIMIT must look like "5/h" (a number, /, s m h or d).'
-    )
-# Staff hear of each new submission by email; nobody is emailed while the list is empty.
+SUBMISSION_RATE_LIMIT = rate_limit("SUBMISSION_RATE_LIMIT", "5/h")
+# Staff hear of each new submission by email: STAFF_NOTIFY_EMAILS, else the moderators.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Mail is sent while the visitor waits: a mail server that hangs must not hold them long.
 EMAIL_TIMEOUT = 10
