@@ -30,7 +30,7 @@ from import_export.tmp_storages import TempFolderStorage
 
 from . import importer
 from .exports import CHUNK_SIZE, csv_lines, csv_row, dated_filename, export_id, with_export_columns
-from .importer import COLUMNS, ImportResult, import_rows
+from .importer import COLUMNS, ImportResult, import_rows, spreadsheet_safe
 from .models import Location
 
 # Signed references to uploaded files expire: a preview left open overnight is redone.
@@ -178,7 +178,8 @@ def admin_csv_row(location: Location) -> dict[str, str]:
     """A row of the import format. A place keeps its own external_id, so importing the
     file again under the place's source updates it in place; a place added in the admin
     has none and is named by its slug, as in the public export."""
-    return {**csv_row(location), "external_id": location.external_id or export_id(location.slug)}
+    external_id = spreadsheet_safe(location.external_id) or export_id(location.slug)
+    return {**csv_row(location), "external_id": external_id}
 
 
 class LocationImportExportMixin:

@@ -30,7 +30,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 
 from .hours import MIDNIGHT, format_hours
-from .importer import COLUMNS, OFFERING_COLUMNS
+from .importer import COLUMNS, OFFERING_COLUMNS, spreadsheet_safe
 from .models import Location, OpeningHours, format_phone
 from .usps import STATES
 
@@ -125,11 +125,11 @@ def csv_row(location: Location) -> dict[str, str]:
     verified = location.last_verified_on
     return {
         "external_id": export_id(location.slug),
-        "name": location.name,
+        "name": spreadsheet_safe(location.name),
         "kind": location.kind,
-        "street_address": location.street_address,
-        "address_line2": location.address_line2,
-        "city": location.city,
+        "street_address": spreadsheet_safe(location.street_address),
+        "address_line2": spreadsheet_safe(location.address_line2),
+        "city": spreadsheet_safe(location.city),
         "state": location.state,
         "zip_code": location.zip_code,
         "latitude": repr(location.latitude) if has_pin else "",
@@ -137,12 +137,12 @@ def csv_row(location: Location) -> dict[str, str]:
         "phone": phone_for_csv(location.phone),
         "website": location.website,
         "email": location.email,
-        "description": location.description,
+        "description": spreadsheet_safe(location.description),
         "status": location.status,
         "last_verified_on": verified.isoformat() if verified else "",
         "hours": format_hours(hours_of(location)),
         **{name: "yes" if getattr(location, name) else "no" for name in OFFERING_COLUMNS},
-        "languages": "; ".join(location.languages),
+        "languages": spreadsheet_safe("; ".join(location.languages)),
         "states_served": " ".join(location.states_served),
     }
 

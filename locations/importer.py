@@ -275,12 +275,35 @@ def _check_header(header: list[str]) -> list[str]:
 # ValueError with a message for the person fixing the file.
 
 
-def _text(value: str) -> str:
+# Spreadsheets run a cell that starts with one of these as a formula. Exports put a quote
+# in front of such text (spreadsheets hide it) and imports take exactly one off again, so
+# an exported file imports unchanged.
+FORMULA_START = re.compile(r"'*[=+\-@]")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def _unquoted(value: str) -> str:
+    return value[1:] if value.startswith("'") and FORMULA_START.match(value[1:]) else value
+
+
+def _external_id(value: str) -> str:
+    return _unquoted(value.strip())
+
+
+def _words(value: str) -> str:
     return " ".join(value.split())
 
 
+def _text(value: str) -> str:
+    return _words(_unquoted(value))
+
+
 def _paragraphs(value: str) -> str:
-    return "\n".join(line.strip() for line in value.strip().splitlines())
+    return "\n".join(line.strip() for line in _unquoted(value.strip()).splitlines())
 
 
 @functools.cache
@@ -412,8 +435,8 @@ def _boolean(value: str) -> bool:
 
 def _languages(value: str) -> list[str]:
     languages: list[str] = []
-    for part in re.split(r"[;,]", value):
-        language = _text(part)
+    for part in re.split(r"[;,]", _unquoted(value)):
+        language = _words(part)
         if language and language.lower() not in (known.lower() for known in languages):
             languages.append(language)
     return languages
@@ -438,7 +461,7 @@ def _states(value: str) -> list[str]:
 
 
 READERS = {
-    "external_id": str.strip,
+    "external_id": _external_id,
     "name": _text,
     "kind": _kind,
     "street_address": _text,
@@ -490,7 +513,7 @@ class _Batch:
         position = self.columns.index("external_id")
         lines_of: dict[str, list[int]] = defaultdict(list)
         for line, cells in self.records:
-            if len(cells) == len(self.columns) and (external_id := cells[position].strip()):
+            if len(cells) == len(self.columns) and (external_id := _external_id(cells[position])):
                 lines_of[external_id].append(line)
         self._load(list(lines_of))
         return [self._check_row(line, cells, lines_of) for line, cells in self.records]

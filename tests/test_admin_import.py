@@ -544,3 +544,14 @@ def test_the_history_records_who_imported_in_the_admin(client, staff, zips):
     assert record.history_type == "+"
     assert record.history_user == staff
     assert record.history_change_reason == "Admin import (county)"
+
+
+def test_the_export_keeps_a_formula_like_external_id_from_running(client, staff, zips):
+    make_location(name="Imported", source="county", external_id="=1+2")
+
+    [row] = export_rows(client.get(reverse(EXPORT)))
+    assert row["external_id"] == "'=1+2"
+
+    content = b"".join(client.get(reverse(EXPORT)).streaming_content)
+    again = import_rows(io.BytesIO(content), source="county", dry_run=True)
+    assert (again.created, again.unchanged) == (0, 1)

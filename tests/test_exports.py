@@ -309,3 +309,32 @@ def test_it_declares_both_exports_in_the_openapi_schema(client):
 def test_it_refuses_other_methods(client):
     assert client.post(CSV_URL).status_code == 405
     assert client.post(HSDS_URL).status_code == 405
+
+
+def test_it_keeps_spreadsheets_from_running_text_as_a_formula(client):
+    original = make_location(
+        name='=HYPERLINK("http://evil.example","Click")',
+        street_address="+1 Main St",
+        city="@Town",
+        description="-note",
+        languages=["=cmd", "English"],
+        latitude=40.75,
+        longitude=-73.99,
+        location_precision=Location.Precision.ADDRESS,
+    )
+    make_location(name="'=Already quoted", location_precision=Location.Precision.ADDRESS)
+
+    rows = {row["external_id"]: row for row in exported_rows(client)}
+
+    row = rows[original.slug]
+    assert row["name"] == "'" + original.name
+    assert (row["street_address"], row["city"]) == ("'+1 Main St", "'@Town")
+    assert row["description"] == "'-note"
+    assert row["languages"] == "'=cmd; English"
+    assert row["longitude"] == "-73.99"  # numbers are not text
+    # Imported again, every value is what it was: the quote comes off.
+    result = import_rows(io.BytesIO(body(client.get(CSV_URL))), source="mirror")
+    assert result.ok, [str(error) for error in result.errors]
+    copies = {copy.external_id: copy for copy in Location.objects.filter(source="mirror")}
+    for location in Location.objects.exclude(source="mirror"):
+        assert public_values(copies[location.slug]) == public_values(location), location.name
