@@ -75,6 +75,10 @@ function setUp(L, data) {
       if (point) {
         placePin(point);
         if (!map.getBounds().contains(point)) map.panTo(point);
+      } else if (pin && !latInput.value.trim() && !lngInput.value.trim()) {
+        // Both cleared: the place will be placed from its address on save.
+        pin.remove();
+        pin = null;
       }
     });
   }

@@ -113,6 +113,20 @@ def test_typing_coordinates_moves_the_pin(staff_page, site, pharmacy):
     assert page.console_errors == []
 
 
+def test_clearing_both_coordinates_takes_the_pin_away(staff_page, site, pharmacy):
+    page = staff_page
+    open_form(page, site, pharmacy)
+
+    page.fill("#id_latitude", "")
+    expect(page.locator("#admin-map .admin-map-pin")).to_have_count(1)  # one left: kept
+    page.fill("#id_longitude", "")
+
+    expect(page.locator("#admin-map .admin-map-pin")).to_have_count(0)
+    page.locator("#admin-map").click(position={"x": 60, "y": 60})  # a click places it anew
+    expect(page.locator("#admin-map .admin-map-pin")).to_have_count(1)
+    assert page.console_errors == []
+
+
 def test_the_map_panel_passes_axe(staff_page, site, pharmacy):
     from axe_playwright_python.sync_playwright import Axe
 
