@@ -63,3 +63,16 @@ def fake_census(settings):
         settings.GEOCODER_TIMEOUT = 2
         settings.GEOCODER_BATCH_TIMEOUT = 5
         yield census
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    """A signed-in outreach worker: staff, in the Outreach staff group, not a superuser."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "outreach", "outreach@example.org", "pw", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Outreach staff"))
+    client.force_login(user)
+    return user

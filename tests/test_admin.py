@@ -17,15 +17,6 @@ CHANGELIST = "admin:locations_location_changelist"
 
 
 @pytest.fixture
-def staff(client):
-    """A logged-in outreach worker: staff, in the Outreach staff group, not a superuser."""
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def superuser(client):
     user = User.objects.create_superuser("boss", "boss@example.org", "pw")
     client.force_login(user)

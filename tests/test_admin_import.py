@@ -32,15 +32,6 @@ HEADER = "external_id,name,kind,street_address,city,state,zip_code,phone,hours\n
 
 
 @pytest.fixture
-def staff(client):
-    """A logged-in outreach worker: staff, in the Outreach staff group, not a superuser."""
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def zips():
     return make_zipcodes()
 

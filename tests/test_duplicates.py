@@ -4,7 +4,7 @@ import re
 from datetime import date, time
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
@@ -35,14 +35,6 @@ def north_of(location: Location, metres: float) -> float:
 
 def pairs() -> set[tuple[int, int, str]]:
     return set(PossibleDuplicate.objects.values_list("location_id", "other_id", "reason"))
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
 
 
 # Normalization

@@ -5,7 +5,6 @@ import io
 import logging
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -218,14 +217,6 @@ def test_with_geocoding_off_a_zip_change_moves_a_zip_centre_place(settings):
 
 
 # The admin
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
 
 
 def form_data(**fields) -> dict:

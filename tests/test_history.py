@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
@@ -19,14 +19,6 @@ from tests.test_admin import change_form_data, post_action
 from tests.test_import_locations import csv_text, row
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
 
 
 def history_of(location: Location) -> list:

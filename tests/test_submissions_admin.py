@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,15 +12,6 @@ from locations.models import Location, ProblemReport, Suggestion
 from .factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    """A logged-in outreach worker: staff, in the Outreach staff group, not a superuser."""
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
 
 
 def make_suggestion(**fields) -> Suggestion:

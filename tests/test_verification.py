@@ -19,14 +19,6 @@ QUEUE = "admin:locations_verificationqueue_changelist"
 CHANGELIST = "admin:locations_location_changelist"
 
 
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    client.force_login(user)
-    return user
-
-
 def days_ago(days: int):
     return timezone.localdate() - timedelta(days=days)
 
