@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from .geocoding import place_edited
 from .models import Location, ProblemReport, Submission, Suggestion
@@ -59,17 +59,21 @@ class SubmissionAdmin(admin.ModelAdmin):
     def moderate(self, request, obj, status: str) -> None:
         obj.moderate(status, request.user)
 
+    def moderate_selected(self, request, queryset, status: str, message) -> None:
+        """One UPDATE of the selected rows' status, who and when; then `message` (an
+        ngettext_lazy pair taking the number of rows) to the user."""
+        count = queryset.update(
+            status=status, moderated_by=request.user, moderated_at=timezone.now()
+        )
+        self.message_user(request, message % count, messages.SUCCESS)
+
     @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request, queryset):
-        count = queryset.update(
-            status=Submission.Status.REJECTED,
-            moderated_by=request.user,
-            moderated_at=timezone.now(),
-        )
-        self.message_user(
+        self.moderate_selected(
             request,
-            ngettext("%d submission rejected.", "%d submissions rejected.", count) % count,
-            messages.SUCCESS,
+            queryset,
+            Submission.Status.REJECTED,
+            ngettext_lazy("%d submission rejected.", "%d submissions rejected."),
         )
 
 
@@ -83,21 +87,7 @@ class SuggestionAdmin(SubmissionAdmin):
     fieldsets = [
         (
             _("The suggested place"),
-            {
-                "fields": [
-                    "name",
-                    "kind",
-                    "street_address",
-                    "address_line2",
-                    "city",
-                    "state",
-                    "zip_code",
-                    "phone",
-                    "website",
-                    "offerings",
-                    "notes",
-                ]
-            },
+            {"fields": Suggestion.PLACE_FIELDS},
         ),
         (
             _("Submitted"),
@@ -204,15 +194,11 @@ class ProblemReportAdmin(SubmissionAdmin):
 
     @admin.action(description=_("Accept"), permissions=["change"])
     def accept(self, request, queryset):
-        count = queryset.update(
-            status=Submission.Status.ACCEPTED,
-            moderated_by=request.user,
-            moderated_at=timezone.now(),
-        )
-        self.message_user(
+        self.moderate_selected(
             request,
-            ngettext("%d report accepted.", "%d reports accepted.", count) % count,
-            messages.SUCCESS,
+            queryset,
+            Submission.Status.ACCEPTED,
+            ngettext_lazy("%d report accepted.", "%d reports accepted."),
         )
 
 

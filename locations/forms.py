@@ -68,20 +68,7 @@ class SuggestionForm(PublicForm):
 
     class Meta:
         model = Suggestion
-        fields = [
-            "name",
-            "kind",
-            "street_address",
-            "address_line2",
-            "city",
-            "state",
-            "zip_code",
-            "phone",
-            "website",
-            "offerings",
-            "notes",
-            "contact_email",
-        ]
+        fields = [*Suggestion.PLACE_FIELDS, "contact_email"]
         labels = {
             "name": _("Name of the place"),
             "kind": _("Kind of place"),

@@ -835,6 +835,12 @@ class Suggestion(Submission):
         help_text="The draft listing made when the suggestion was accepted.",
     )
 
+    # What the visitor says about the place, in the order the form and the admin ask.
+    PLACE_FIELDS = [
+        "name", "kind", "street_address", "address_line2", "city", "state", "zip_code",
+        "phone", "website", "offerings", "notes",
+    ]  # fmt: skip
+
     class Meta(Submission.Meta):
         indexes = [models.Index(fields=["status", "-created_at"], name="suggestion_queue")]
 
@@ -842,8 +848,8 @@ class Suggestion(Submission):
         return f"{self.name} ({self.city}, {self.state})"
 
     def draft_location(self) -> Location:
-        """A draft listing prefilled from this suggestion (unsaved); the map position
-        comes from the ZIP code when the listing is saved."""
+        """A draft listing prefilled from this suggestion (unsaved, not yet placed on the
+        map: accepting it geocodes it, or puts it at its ZIP code's centre)."""
         location = Location(
             name=self.name,
             kind=self.kind,
