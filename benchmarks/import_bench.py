@@ -31,7 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from locations.importer import COLUMNS, OFFERING_COLUMNS  # noqa: E402
+from locations.exchange.csv_format import COLUMNS, OFFERING_COLUMNS  # noqa: E402
 from locations.management.commands.load_zipcodes import zip_from_package  # noqa: E402
 from locations.models import Location, ZipCode  # noqa: E402
 

@@ -7,6 +7,6 @@ class LocationsConfig(AppConfig):
     verbose_name = "Naloxone locations"
 
     def ready(self):
-        from .roles import sync_after_migrate
+        from .services.roles import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="staff_groups")

@@ -15,8 +15,10 @@ from django.db.models.functions import RowNumber, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Location, Point, ZipCode, open_at
-from .usps import STATES, state_code
+from .domain.geo import Point
+from .domain.usps import STATES, state_code
+from .models import Location, ZipCode
+from .models.places import open_at
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
 DEFAULT_RADIUS = 10

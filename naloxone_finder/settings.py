@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "locations.middleware.ApiMiddleware",
+    "locations.api.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -103,8 +103,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "locations.context_processors.site",
+                "locations.web.context_processors.site",
             ],
+            # Template tags live with the pages that use them, not in the app's root.
+            "libraries": {"sharing": "locations.web.templatetags.sharing"},
         },
     },
 ]
@@ -131,7 +133,7 @@ API_RATE_LIMIT = rate_limit("API_RATE_LIMIT", "120/m")
 # How many proxies in front of the app append to X-Forwarded-For. 0: the header is ignored
 # (anyone can send it) and the client is REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-RATELIMIT_IP_META_KEY = "locations.middleware.client_ip"
+RATELIMIT_IP_META_KEY = "locations.domain.clients.client_ip"
 # A cache outage must not take the API down with it: count nothing rather than refuse all.
 RATELIMIT_FAIL_OPEN = True
 # django-ratelimit's check refuses the in-memory cache because gunicorn workers do not
@@ -255,9 +257,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = positive_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=positive_int("AXES_COOLOFF_MINUTES", 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "locations.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "locations.domain.clients.client_ip"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "locations.lockout.locked_out"  # HTTP 429, admin/locked_out.html
+AXES_LOCKOUT_CALLABLE = "locations.admin.lockout.locked_out"  # HTTP 429, admin/locked_out.html
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ import itertools
 from datetime import time
 
 from locations.models import Location, OpeningHours, ZipCode
+from locations.services.listings import save_listing
 
 _counter = itertools.count(1)
 
@@ -60,7 +61,7 @@ def make_location(**fields) -> Location:
     defaults.update(fields)
     hours = defaults.pop("hours", None)
     location = Location(**defaults)
-    location.save()
+    save_listing(location)
     for weekday, opens, closes in hours or []:
         OpeningHours.objects.create(
             location=location, weekday=weekday, opens=time(*opens), closes=time(*closes)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from locations.models import Location, OpeningHours, ZipCode
+from locations.models import Location, OpeningHours, PossibleDuplicate, ZipCode
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +334,9 @@ def test_it_marks_locations_verified_today(client, staff):
 
 def test_it_publishes_and_unpublishes(client, staff):
     draft = make_location(status=Location.Status.DRAFT)
-    closed = make_location(status=Location.Status.CLOSED)
+    closed = make_location(
+        name="Harbor Clinic", status=Location.Status.CLOSED, latitude=40.70, longitude=-74.01
+    )
 
     response = post_action(client, "publish", [draft, closed])
 
@@ -350,6 +352,20 @@ def test_it_publishes_and_unpublishes(client, staff):
     closed.refresh_from_db()
     assert draft.status == Location.Status.DRAFT
     assert closed.status == Location.Status.PUBLISHED
+
+
+def test_publishing_a_closed_listing_again_checks_it_for_duplicates(client, staff):
+    closed = make_location(name="Main Street Pharmacy", status=Location.Status.CLOSED)
+    twin = make_location(name="Main Street Pharmacy")
+    assert not PossibleDuplicate.objects.exists()  # a closed listing is never flagged
+
+    response = post_action(client, "publish", [closed])
+
+    pair = PossibleDuplicate.objects.get()
+    assert {pair.location_id, pair.other_id} == {closed.pk, twin.pk}
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages[0] == "1 location published."
+    assert "Review possible duplicates" in messages[1]
 
 
 @pytest.mark.parametrize(

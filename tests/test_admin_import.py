@@ -15,8 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export.tmp_storages import TempFolderStorage
 
-from locations.admin_import import CONFIRM_SALT
-from locations.importer import COLUMNS, import_rows
+from locations.admin.imports import CONFIRM_SALT
+from locations.exchange.csv_format import COLUMNS
+from locations.exchange.importer import import_rows
 from locations.models import Location, OpeningHours, ZipCode
 from tests.factories import make_location, make_zipcodes
 
@@ -200,7 +201,7 @@ def test_it_refuses_to_confirm_the_same_preview_twice(client, staff, zips):
 
 
 def test_a_second_click_on_confirm_does_no_harm(client, staff, zips, monkeypatch):
-    from locations import admin_import
+    from locations.admin import imports as admin_import
 
     token = token_of(upload(client, HEADER + "a,Corner Pharmacy,pharmacy,,New York,NY,10001,,\n"))
     name = signing.loads(token, salt=CONFIRM_SALT)["file"]

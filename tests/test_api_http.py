@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django_ratelimit import core as ratelimit_core
 
-from locations.middleware import client_ip
+from locations.domain.clients import client_ip
 
 from .factories import make_location, make_zipcodes
 
@@ -163,7 +163,7 @@ def test_a_server_error_is_a_json_500_that_is_not_cached(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("locations.api.run_search", broken)
+    monkeypatch.setattr("locations.api.endpoints.run_search", broken)
 
     response = Client(raise_request_exception=False).get(SEARCH)
 

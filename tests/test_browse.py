@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from locations import views
 from locations.models import Location
+from locations.web import browse as views
 
 from .factories import make_location
 

@@ -9,15 +9,12 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
-from locations.duplicates import (
-    METRES_PER_DEGREE_LATITUDE,
-    flag_duplicates,
-    normalize_address,
-    normalize_name,
-    similar_names,
-)
-from locations.importer import COLUMNS, import_rows
+from locations.domain.addresses import normalize_address, normalize_name, similar_names
+from locations.exchange.csv_format import COLUMNS
+from locations.exchange.importer import import_rows
 from locations.models import Location, OpeningHours, PossibleDuplicate, ProblemReport
+from locations.services.duplicates import METRES_PER_DEGREE_LATITUDE, flag_duplicates
+from locations.services.listings import save_listing
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -114,11 +111,19 @@ def test_a_location_without_a_street_has_no_normalized_address():
 
 def test_a_save_flags_the_same_address():
     first = make_location(name="Corner Drugs", street_address="100 Main Street")
-    second = make_location(
-        name="Totally Different", street_address="100 Main St.", latitude=40.75, longitude=-73.99
+    second = Location(
+        name="Totally Different",
+        kind="pharmacy",
+        street_address="100 Main St.",
+        city="New York",
+        state="NY",
+        zip_code="10001",
+        latitude=40.75,
+        longitude=-73.99,
+        status="published",
     )
 
-    assert second.flagged_duplicates
+    assert save_listing(second).flagged_duplicates
     assert pairs() == {(first.pk, second.pk, "same_address")}
     pair = PossibleDuplicate.objects.get()
     assert pair.status == "open"
@@ -178,10 +183,10 @@ def test_a_pair_marked_not_a_duplicate_stays_resolved_on_resave():
     PossibleDuplicate.objects.update(status=PossibleDuplicate.Status.NOT_DUPLICATE)
 
     second.name = "Twin Pharmacy East"
-    second.save()
-    first.save()
+    saved = save_listing(second)
+    save_listing(first)
 
-    assert second.flagged_duplicates == []
+    assert saved.flagged_duplicates == []
     assert list(PossibleDuplicate.objects.values_list("status", flat=True)) == ["not_duplicate"]
 
 
@@ -190,7 +195,7 @@ def test_a_save_of_unrelated_fields_checks_nothing(django_assert_num_queries):
     location.internal_notes = "called"
 
     with django_assert_num_queries(2):  # the UPDATE and its history record
-        location.save(update_fields=["internal_notes"])
+        save_listing(location, update_fields=["internal_notes"])
 
 
 def test_a_save_checks_in_a_fixed_number_of_queries(django_assert_num_queries):
@@ -212,8 +217,8 @@ def test_a_save_checks_in_a_fixed_number_of_queries(django_assert_num_queries):
     # 1 INSERT, 2 its history record, 3 same address, 4 nearby with similar names,
     # 5 store the new pairs
     with django_assert_num_queries(5):
-        location.save()
-    assert len(location.flagged_duplicates) == 5
+        saved = save_listing(location)
+    assert len(saved.flagged_duplicates) == 5
 
 
 # Detection on import

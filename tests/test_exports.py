@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from locations.exports import export_id
-from locations.importer import COLUMNS, import_rows
+from locations.exchange.csv_export import export_id
+from locations.exchange.csv_format import COLUMNS
+from locations.exchange.importer import import_rows
 from locations.models import Location
 
 from .factories import make_location, make_zipcodes

@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from locations import geocoding
-from locations.importer import COLUMNS, import_rows
+from locations.exchange.csv_format import COLUMNS
+from locations.exchange.importer import import_rows
 from locations.models import Location
+from locations.services import geocoding
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db

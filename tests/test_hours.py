@@ -3,7 +3,7 @@ from datetime import time
 
 import pytest
 
-from locations.hours import format_hours, parse_hours
+from locations.domain.hours import format_hours, parse_hours
 from locations.models import OpeningHours
 
 NINE, FIVE_PM = time(9), time(17)

@@ -10,8 +10,10 @@ from datetime import date, datetime, time
 import pytest
 from django.utils import timezone
 
-from locations.exports import HSDS_NAMESPACE, LICENCE, hsds_id
+from locations.exchange.csv_export import LICENCE
+from locations.exchange.hsds_tables import HSDS_NAMESPACE, hsds_id
 from locations.models import Location
+from locations.services.listings import save_listing
 
 from .factories import make_location, make_zipcodes
 
@@ -293,7 +295,7 @@ def test_it_keeps_every_id_across_exports_and_renames(client):
     first = export(client)
 
     places["pharmacy"].name = "Corner Pharmacy & Clinic"
-    places["pharmacy"].save()
+    save_listing(places["pharmacy"])
     second = export(client)
 
     for table in PATHS:
@@ -479,12 +481,12 @@ def test_it_reuses_the_package_until_the_directory_changes(client, django_assert
         assert client.get(URL).content == first
 
     place.name = "Corner Pharmacy & Clinic"
-    place.save()
+    save_listing(place)
     renamed = export(client)
     assert renamed.rows["organization"][0]["name"] == "Corner Pharmacy & Clinic"
 
     place.status = Location.Status.CLOSED
-    place.save()
+    save_listing(place)
     assert export(client).rows["organization"] == []
 
 

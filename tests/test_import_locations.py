@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from locations.importer import COLUMNS, import_rows
+from locations.exchange.csv_format import COLUMNS
+from locations.exchange.importer import import_rows
 from locations.models import Location, OpeningHours
 from tests.factories import make_location, make_zipcodes
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from locations.models import Location
+from locations.services.listings import save_listing
 
 from .factories import make_location, make_zipcodes
 from .test_sharing import Elements, inline_code_and_styles
@@ -93,7 +94,7 @@ def test_renaming_keeps_the_permalink(client):
     slug = place.slug
 
     place.name = "New Name"
-    place.save()
+    save_listing(place)
 
     place.refresh_from_db()
     assert place.slug == slug

@@ -5,7 +5,10 @@ from datetime import time
 import pytest
 from django.core.exceptions import ValidationError
 
-from locations.models import Location, OpeningHours, normalize_phone, unique_slug
+from locations.domain.phones import normalize_phone
+from locations.models import Location, OpeningHours
+from locations.models.places import unique_slug
+from locations.services.listings import save_listing
 
 from .factories import make_location, make_zipcodes
 
@@ -61,7 +64,7 @@ def test_blank_coordinates_take_the_zip_centroid_marked_approximate():
     location = new_location()
 
     location.full_clean()
-    location.save()
+    save_listing(location)
 
     assert (location.latitude, location.longitude) == (40.7484, -73.9967)
     assert location.location_precision == Location.Precision.ZIP_CENTROID

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from locations.models import Point
+from locations.domain.geo import Point
 from locations.search import filters, listing
 
 ROOT = Path(__file__).resolve().parent.parent

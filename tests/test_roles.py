@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
-from locations.roles import DIRECTORY_ADMINS, OUTREACH_STAFF, sync_staff_groups
+from locations.services.roles import DIRECTORY_ADMINS, OUTREACH_STAFF, sync_staff_groups
 from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db

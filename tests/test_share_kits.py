@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone, translation
 
 from locations.models import Location
-from locations.templatetags.sharing import qr_code_svg
-from locations.views import hours_summary
+from locations.web.flyers import hours_summary
+from locations.web.templatetags.sharing import qr_code_svg
 
 from .factories import make_location, make_zipcodes
 from .pages import csp_problems

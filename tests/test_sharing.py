@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 import segno
 
-from locations.templatetags.sharing import json_ld, qr_svg
+from locations.web.templatetags.sharing import json_ld, qr_svg
 
 from .factories import make_location
 

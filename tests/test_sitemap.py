@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from locations.models import Location
-from locations.sitemaps import LocationsSitemap
+from locations.web.sitemaps import LocationsSitemap
 
 from .factories import make_location
 

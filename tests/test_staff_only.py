@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from locations.models import Location, ProblemReport, Suggestion
+from locations.services.listings import save_listing
 
 from .factories import make_location, make_zipcodes
 
@@ -162,7 +163,7 @@ def staff_only_everywhere():
     place.phone = "(212) 555-0100"
     place._change_reason = f"{MARKER}-change-reason"
     place._history_user = verifier
-    place.save()
+    save_listing(place)
     make_location(
         name="Naloxone By Mail",
         kind=Location.Kind.MAIL_BASED,

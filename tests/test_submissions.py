@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from locations.models import Location, ProblemReport, Suggestion
+from locations.services.listings import save_listing
 
 from .factories import make_location, make_zipcodes
 from .pages import Page, csp_problems, text
@@ -252,7 +253,7 @@ def test_a_merged_listings_report_link_leads_to_the_kept_listing(client):
     kept = make_location(name="Harbor Pharmacy")
     gone = make_location(name="Harbor Pharmacy Inc", status=Location.Status.CLOSED)
     gone.merged_into = kept
-    gone.save()
+    save_listing(gone)
 
     response = client.get(f"/es/locations/{gone.slug}/report/")
 
@@ -392,8 +393,8 @@ def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(client, settings):
 def test_submissions_sent_at_once_cannot_all_pass_the_limit(client, settings, monkeypatch):
     from django.test import RequestFactory
 
-    from locations import submissions
-    from locations.forms import SuggestionForm
+    from locations.services import rate_limits as submissions
+    from locations.web.forms import SuggestionForm
 
     settings.SUBMISSION_RATE_LIMIT = "1/h"
     clean = SuggestionForm.clean

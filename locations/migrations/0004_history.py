@@ -3,7 +3,7 @@
 import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
-import locations.models
+import locations.domain.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('latitude', models.FloatField(blank=True, help_text='Leave blank to use the centre of the ZIP code (marked approximate).', null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
                 ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
                 ('location_precision', models.CharField(choices=[('address', 'Street address'), ('zip_centroid', 'ZIP code centre (approximate)'), ('manual', 'Set by hand')], default='manual', help_text='How exact the coordinates are; set automatically when taken from the ZIP.', max_length=20)),
-                ('timezone', models.CharField(blank=True, help_text='IANA time zone for opening hours; taken from the ZIP code when blank.', max_length=64, validators=[locations.models.validate_timezone])),
+                ('timezone', models.CharField(blank=True, help_text='IANA time zone for opening hours; taken from the ZIP code when blank.', max_length=64, validators=[locations.domain.validators.validate_timezone])),
                 ('phone', models.CharField(blank=True, help_text='Stored as +1XXXXXXXXXX.', max_length=20)),
                 ('website', models.URLField(blank=True, max_length=500)),
                 ('email', models.EmailField(blank=True, max_length=254)),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def fill_normalized_addresses(apps, schema_editor):
     """Existing listings get their normalized address now, so the first import or
     duplicate check after this migration compares like with like."""
-    from locations.duplicates import address_parts, normalize_address
+    from locations.domain.addresses import address_parts, normalize_address
 
     Location = apps.get_model("locations", "Location")
     db_alias = schema_editor.connection.alias

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from locations.duplicates import flag_duplicates
 from locations.models import Location
+from locations.services.duplicates import flag_duplicates
 
 CHUNK = 5000
 

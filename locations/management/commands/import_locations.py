@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from locations.importer import import_rows
+from locations.exchange.importer import import_rows
 
 
 class Command(BaseCommand):

@@ -9,9 +9,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from locations.history import CREATED, DELETED, record_history
-from locations.models import Location, OpeningHours, ZipCode, miles_between, unique_slug
-from locations.usps import STATES
+from locations.domain.geo import miles_between
+from locations.domain.usps import STATES
+from locations.models import Location, OpeningHours, ZipCode
+from locations.models.places import unique_slug
+from locations.services.history import DELETED
+from locations.services.listings import create_listings
 
 DEMO_REASON = "Demo data (seed_demo)"
 
@@ -213,12 +216,7 @@ class Command(BaseCommand):
                 Location.objects.filter(slug__startswith="demo").values_list("slug", flat=True)
             )
             locations, hours = build_demo_locations(zips_by_city, count, taken)
-            Location.objects.bulk_create(locations, batch_size=500)
-            OpeningHours.objects.bulk_create(hours, batch_size=1000)
-            # bulk_create sends no signals: record the history in one insert each.
-            ids = [location.pk for location in locations]
-            record_history(Location, ids, CREATED, reason=DEMO_REASON)
-            record_history(OpeningHours, ids, CREATED, reason=DEMO_REASON, key="location_id")
+            create_listings(locations, hours, reason=DEMO_REASON)
 
         states = sorted({location.state for location in locations})
         cities = {(location.city, location.state) for location in locations}
@@ -299,31 +297,14 @@ def build_demo_locations(
         city, state, area = cities[i % len(cities)]
         zip_code = rng.choice(zips_by_city[(city, state, area)])
         street = rng.choice(STREETS)
-        name = "Demo: " + rng.choice(NAMES[kind]).format(
-            street=street,
-            city=zip_code.city,
-            county=zip_code.county or zip_code.city,
-            state_name=STATES[state],
-            n=rng.randint(1, 12),
-        )
+        name = demo_name(rng, kind, street, zip_code, state)
         latitude, longitude = jitter(rng, zip_code.latitude, zip_code.longitude)
         pattern_weights = HOURS_BY_KIND[kind]
         pattern = rng.choices(list(pattern_weights), weights=list(pattern_weights.values()))[0]
-
-        if i % 25 == 7:
-            status = Location.Status.DRAFT
-        elif i % 40 == 13:
-            status = Location.Status.CLOSED
-        else:
-            status = Location.Status.PUBLISHED
-        verified = status != Location.Status.DRAFT or rng.random() < 0.5
-
         location = Location(
             slug=unique_slug(name, zip_code.city, state, taken),
             name=name,
             kind=kind,
-            street_address=f"{rng.randint(10, 4999)} {street}",
-            address_line2=f"Suite {rng.randint(100, 399)}" if rng.random() < 0.15 else "",
             city=zip_code.city,
             state=state,
             zip_code=zip_code.code,
@@ -331,44 +312,87 @@ def build_demo_locations(
             longitude=longitude,
             location_precision=Location.Precision.MANUAL,
             timezone=zip_code.timezone,
-            # 555-0100 to 555-0199 are set aside for fiction: these ring nowhere.
-            phone="" if kind == Location.Kind.VENDING_MACHINE else f"+1{area}55501{i % 100:02d}",
-            website=f"https://example.org/demo/{i + 1}" if rng.random() < 0.6 else "",
-            email=f"naloxone{i + 1}@example.org" if kind == Location.Kind.MAIL_BASED else "",
-            description=f"{DESCRIPTIONS[kind]} {DEMO_NOTE}",
-            languages=["English"]
-            + (rng.sample(OTHER_LANGUAGES, rng.randint(1, 2)) if rng.random() < 0.4 else []),
-            states_served=(
-                sorted({state, *rng.sample(demo_states, min(len(demo_states), rng.randint(3, 6)))})
-                if kind == Location.Kind.MAIL_BASED
-                else []
-            ),
-            status=status,
-            last_verified_on=today - timedelta(days=rng.randint(0, 364)) if verified else None,
-            verification_method=(
-                rng.choice(
-                    [
-                        Location.VerificationMethod.PHONE,
-                        Location.VerificationMethod.VISIT,
-                        Location.VerificationMethod.PARTNER,
-                    ]
-                )
-                if verified
-                else ""
-            ),
             is_demo=True,
         )
-        for offering in ALWAYS_OFFERS[kind]:
-            setattr(location, offering, True)
-        for offering, chance in SOMETIMES_OFFERS.items():
-            if rng.random() < chance:
-                setattr(location, offering, True)
-        location.open_24_7 = pattern == "always"
+        fill_demo_details(rng, location, i, street, area, demo_states, today)
+        add_demo_offerings(rng, location, pattern)
         locations.append(location)
-
         for weekdays, opens, closes in HOURS[pattern]:
             for weekday in weekdays:
                 hours.append(
                     OpeningHours(location=location, weekday=weekday, opens=opens, closes=closes)
                 )
     return locations, hours
+
+
+def demo_name(rng: random.Random, kind: str, street: str, zip_code: ZipCode, state: str) -> str:
+    """A made-up name in the style of the kind's real ones, marked "Demo:"."""
+    return "Demo: " + rng.choice(NAMES[kind]).format(
+        street=street,
+        city=zip_code.city,
+        county=zip_code.county or zip_code.city,
+        state_name=STATES[state],
+        n=rng.randint(1, 12),
+    )
+
+
+def demo_status(i: int) -> str:
+    """Mostly published, with a few drafts and closed listings for the admin to show."""
+    if i % 25 == 7:
+        return Location.Status.DRAFT
+    if i % 40 == 13:
+        return Location.Status.CLOSED
+    return Location.Status.PUBLISHED
+
+
+def fill_demo_details(
+    rng: random.Random,
+    location: Location,
+    i: int,
+    street: str,
+    area: str,
+    demo_states: list[str],
+    today,
+) -> None:
+    """The address line, contact details, languages, states served and verification of
+    the i-th demo location (drawing from `rng` in a fixed order, so runs repeat)."""
+    kind = location.kind
+    location.status = demo_status(i)
+    verified = location.status != Location.Status.DRAFT or rng.random() < 0.5
+    location.street_address = f"{rng.randint(10, 4999)} {street}"
+    location.address_line2 = f"Suite {rng.randint(100, 399)}" if rng.random() < 0.15 else ""
+    # 555-0100 to 555-0199 are set aside for fiction: these ring nowhere.
+    location.phone = "" if kind == Location.Kind.VENDING_MACHINE else f"+1{area}55501{i % 100:02d}"
+    location.website = f"https://example.org/demo/{i + 1}" if rng.random() < 0.6 else ""
+    location.email = f"naloxone{i + 1}@example.org" if kind == Location.Kind.MAIL_BASED else ""
+    location.description = f"{DESCRIPTIONS[kind]} {DEMO_NOTE}"
+    location.languages = ["English"] + (
+        rng.sample(OTHER_LANGUAGES, rng.randint(1, 2)) if rng.random() < 0.4 else []
+    )
+    location.states_served = (
+        sorted({location.state, *rng.sample(demo_states, min(len(demo_states), rng.randint(3, 6)))})
+        if kind == Location.Kind.MAIL_BASED
+        else []
+    )
+    location.last_verified_on = today - timedelta(days=rng.randint(0, 364)) if verified else None
+    location.verification_method = (
+        rng.choice(
+            [
+                Location.VerificationMethod.PHONE,
+                Location.VerificationMethod.VISIT,
+                Location.VerificationMethod.PARTNER,
+            ]
+        )
+        if verified
+        else ""
+    )
+
+
+def add_demo_offerings(rng: random.Random, location: Location, pattern: str) -> None:
+    """What the kind always offers, some of the rest by chance, and 24/7 for "always"."""
+    for offering in ALWAYS_OFFERS[location.kind]:
+        setattr(location, offering, True)
+    for offering, chance in SOMETIMES_OFFERS.items():
+        if rng.random() < chance:
+            setattr(location, offering, True)
+    location.open_24_7 = pattern == "always"

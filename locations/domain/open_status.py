@@ -1,0 +1,106 @@
+"""Open or closed, and the labels that say so, on a place's own clock.
+
+The same rule is written twice: in SQL (OPEN_AT_SQL, for the "open now" filter) and in
+Python (for the label of each listed place), so neither needs the other's round trip.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils.dateformat import time_format
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext, pgettext
+
+# Open at a moment, evaluated in each location's own time zone. weekday 0 is Monday;
+# a row whose closing time is not after its opening time runs past midnight.
+OPEN_AT_SQL = """
+EXISTS (
+  SELECT 1 FROM locations_openinghours h,
+    LATERAL (SELECT (%s::timestamptz
+                     AT TIME ZONE NULLIF("locations_location"."timezone", '')) AS ts) l
+  WHERE h.location_id = "locations_location"."id" AND (
+    (h.weekday = EXTRACT(ISODOW FROM l.ts)::int - 1
+      AND h.opens <= l.ts::time AND (h.closes > l.ts::time OR h.closes <= h.opens))
+    OR (h.weekday = MOD(EXTRACT(ISODOW FROM l.ts)::int + 5, 7)
+      AND h.closes <= h.opens AND l.ts::time < h.closes)
+  )
+)
+"""
+
+
+def open_spans(periods: list[tuple[int, time, time]], today: date) -> list[tuple]:
+    """The weekly periods laid out as (start, end) wall-clock datetimes from yesterday
+    (whose late periods may run into today) to a week ahead, sorted, touching ones merged."""
+    spans = []
+    for offset in range(-1, 8):
+        day = today + timedelta(days=offset)
+        for weekday, opens, closes in periods:
+            if weekday == day.weekday():
+                end_day = day + timedelta(days=1) if closes <= opens else day
+                spans.append((datetime.combine(day, opens), datetime.combine(end_day, closes)))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def clock_time(moment: datetime) -> str:
+    """9 AM, 9:30 PM (the format is translatable: other languages use a 24-hour clock)."""
+    if moment.minute:
+        return time_format(moment.time(), pgettext("opening hours, time with minutes", "g:i A"))
+    return time_format(moment.time(), pgettext("opening hours, time on the hour", "g A"))
+
+
+def closing_label(end: datetime, now: datetime) -> str:
+    """Open now · closes 9 PM, … closes 2 AM tomorrow, … closes midnight Fri."""
+    if end.time() == time(0):
+        # Closing at 00:00 ends the evening before: "midnight" of that day.
+        clock, day = pgettext("closing time", "midnight"), (end - timedelta(days=1)).date()
+    else:
+        clock, day = clock_time(end), end.date()
+    days = (day - now.date()).days
+    if days == 0:
+        return gettext("Open now · closes %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("Open now · closes %(time)s tomorrow") % {"time": clock}
+    return gettext("Open now · closes %(time)s %(weekday)s") % {
+        "time": clock,
+        "weekday": WEEKDAYS_ABBR[day.weekday()],
+    }
+
+
+def opening_label(start: datetime, now: datetime) -> str:
+    """Closed · opens 9 AM, … opens 9 AM tomorrow, … opens 9 AM Mon."""
+    clock, days = clock_time(start), (start.date() - now.date()).days
+    if days == 0:
+        return gettext("Closed · opens %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("Closed · opens %(time)s tomorrow") % {"time": clock}
+    return gettext("Closed · opens %(time)s %(weekday)s") % {
+        "time": clock,
+        "weekday": WEEKDAYS_ABBR[start.weekday()],
+    }
+
+
+def status_at(periods: list[tuple[int, time, time]], local: datetime | None) -> dict:
+    """Whether a place with these weekly periods is open at `local` (its own clock, or
+    None when its time zone is unknown), and a label for lists.
+
+    `open` is True or False, or None when no hours are listed. `label` is translated:
+    "Open now · closes 9 PM", "Closed · opens 9 AM Mon", "Open 24 hours" or "Hours not
+    listed". Open or not follows the same rule as OPEN_AT_SQL.
+    """
+    if not periods or local is None:
+        return {"open": None, "label": gettext("Hours not listed")}
+    # Wall-clock time, as OPEN_AT_SQL compares: a DST change moves the clock, not the hours.
+    now = local.replace(tzinfo=None)
+    for start, end in open_spans(periods, now.date()):
+        if start <= now < end:
+            if end - now >= timedelta(days=7):
+                return {"open": True, "label": gettext("Open 24 hours")}
+            return {"open": True, "label": closing_label(end, now)}
+        if start > now:
+            return {"open": False, "label": opening_label(start, now)}
+    return {"open": False, "label": gettext("Hours not listed")}  # not reached: hours repeat

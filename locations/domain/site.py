@@ -1,0 +1,20 @@
+"""Links and map settings every public surface (pages, API, admin map) shares."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """A full URL on the configured public site (SITE_URL), else on this request's host."""
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    return request.build_absolute_uri(path)
+
+
+def tile_settings() -> dict:
+    """Where the maps' tiles come from, for the scripts that draw them."""
+    return {
+        "url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+    }

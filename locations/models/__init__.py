@@ -1,0 +1,25 @@
+"""The directory's data: models and their QuerySets, one module per subject."""
+
+from .duplicates import PossibleDuplicate
+from .hours import OpeningHours
+from .places import OFFERINGS, Kind, Location, LocationQuerySet, PlaceFields
+from .submissions import ProblemReport, Submission, Suggestion
+from .verification import VerificationQueue, VerificationQueueQuerySet
+from .zipcodes import ZipCode, ZipCodeQuerySet
+
+__all__ = [
+    "OFFERINGS",
+    "Kind",
+    "Location",
+    "LocationQuerySet",
+    "OpeningHours",
+    "PlaceFields",
+    "PossibleDuplicate",
+    "ProblemReport",
+    "Submission",
+    "Suggestion",
+    "VerificationQueue",
+    "VerificationQueueQuerySet",
+    "ZipCode",
+    "ZipCodeQuerySet",
+]

@@ -1,0 +1,49 @@
+"""US ZIP codes and their centres, which place searches and listings on the map."""
+
+from django.db import models
+from django.db.models.functions import Upper
+
+from ..domain.geo import Point, bounding_box, great_circle_miles
+from ..domain.validators import (
+    latitude_validators,
+    longitude_validators,
+    validate_timezone,
+    zip_code_validator,
+)
+
+
+class ZipCodeQuerySet(models.QuerySet):
+    def nearest(self, latitude: float, longitude: float, miles: float = 50) -> "ZipCode | None":
+        """The ZIP whose centroid is nearest the point, if one is within `miles`."""
+        point = Point(latitude, longitude)
+        min_lat, max_lat, min_lng, max_lng = bounding_box(point, miles)
+        return (
+            self.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+            .annotate(distance=great_circle_miles(point))
+            .order_by("distance")
+            .first()
+        )
+
+
+class ZipCode(models.Model):
+    """A US ZIP code's centroid, used to place searches and locations on the map."""
+
+    code = models.CharField(max_length=5, primary_key=True, validators=[zip_code_validator])
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    county = models.CharField(max_length=100, blank=True)
+    latitude = models.FloatField(validators=latitude_validators)
+    longitude = models.FloatField(validators=longitude_validators)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+
+    objects = ZipCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [
+            models.Index(Upper("city"), "state", name="zipcode_city_state"),
+            models.Index(fields=["latitude", "longitude"], name="zipcode_latlng"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.city}, {self.state}"

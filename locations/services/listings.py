@@ -1,0 +1,137 @@
+"""Writing listings: one function per way a listing changes, each doing the whole job
+(place it, save it, flag likely duplicates, record the history), so the admin form,
+bulk actions, accepted suggestions, merges and reverts all run the same checks."""
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..domain.addresses import location_address
+from ..domain.phones import normalize_phone
+from ..models import Location, OpeningHours
+from ..models.places import unique_slug
+from .duplicates import flag_duplicates
+from .geocoding import place_edited
+from .history import CHANGED, CREATED, record_history
+
+# What the duplicate checks compare; a save that changes none of them checks nothing.
+DUPLICATE_FIELDS = {
+    "name", "street_address", "address_line2", "city", "state", "zip_code",
+    "latitude", "longitude", "location_precision", "status",
+}  # fmt: skip
+
+
+@dataclass
+class SavedListing:
+    """What saving a listing found out, for the person who saved it."""
+
+    location: Location
+    # Whether the geocoder found the street address; None when it was not asked.
+    geocoded: bool | None = None
+    # Ids of the possible-duplicate pairs this save flagged.
+    flagged_duplicates: list[int] = field(default_factory=list)
+
+
+def prepare_listing(location: Location) -> None:
+    """Fill in what a listing derives from its other fields before it is stored: the
+    permanent slug (once), coordinates and time zone from the ZIP code when blank, the
+    phone in E.164, and the comparable address the duplicate checks read."""
+    if not location.slug:
+        location.slug = unique_slug(location.name, location.city, location.state)
+    if location.latitude is None or not location.timezone:
+        location.fill_from_zip()
+    if location.phone:
+        # Forms report a bad number to staff; saves from code still store E.164.
+        with contextlib.suppress(ValidationError):
+            location.phone = normalize_phone(location.phone)
+    location.normalized_address = location_address(location)
+
+
+def save_listing(
+    location: Location,
+    *,
+    edited_fields: Iterable[str] | None = None,
+    user=None,
+    reason: str = "",
+    update_fields: Iterable[str] | None = None,
+) -> SavedListing:
+    """Save one listing the way every path does.
+
+    `edited_fields` are the fields a person changed (in a form): the geocoder is then
+    asked where the place is when its address changed or it has no coordinates (see
+    geocoding.place_edited). `user` and `reason` go into its history. `update_fields`
+    saves only those columns (and the derived ones); the duplicate checks run when the
+    save touches what they compare.
+    """
+    saved = SavedListing(location)
+    if edited_fields is not None:
+        saved.geocoded = place_edited(location, edited_fields)
+    prepare_listing(location)
+    if user is not None:
+        location._history_user = user
+    if reason:
+        location._change_reason = reason
+    if update_fields is not None:
+        update_fields = {*update_fields, "normalized_address"}
+    location.save(update_fields=update_fields)
+    if update_fields is None or update_fields & DUPLICATE_FIELDS:
+        saved.flagged_duplicates = flag_duplicates([location])
+    return saved
+
+
+def update_listings(ids: Iterable[int], user, reason: str = "", **values) -> int:
+    """Set `values` on the listings with these ids in one UPDATE, with one history record
+    each, in one transaction (the UPDATE's row locks keep another save from slipping in
+    between the two). Returns how many listings changed."""
+    ids = list(ids)
+    with transaction.atomic():
+        count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
+        record_history(Location, ids, CHANGED, user, reason)
+    return count
+
+
+def publish(ids: Iterable[int], user) -> tuple[int, list[int]]:
+    """Publish these listings, then check them for duplicates as a save would (a closed
+    listing published again may meet a new twin). Returns (how many, flagged pair ids)."""
+    ids = list(ids)
+    count = update_listings(ids, user, status=Location.Status.PUBLISHED)
+    flagged = flag_duplicates(Location.objects.filter(pk__in=ids))
+    return count, flagged
+
+
+def unpublish(ids: Iterable[int], user) -> int:
+    """Take these listings off the public site (back to draft)."""
+    return update_listings(ids, user, status=Location.Status.DRAFT)
+
+
+def mark_verified(ids: Iterable[int], user, method: str) -> int:
+    """Record that `user` confirmed these listings today, and how."""
+    return update_listings(
+        ids,
+        user,
+        last_verified_on=timezone.localdate(),
+        verification_method=method,
+        verified_by=user,
+    )
+
+
+def create_listings(
+    locations: list[Location], hours: list[OpeningHours], *, user=None, reason: str = ""
+) -> list[int]:
+    """Create many new listings and their opening hours at once (each with its slug set
+    by the caller), with one history insert per table and one duplicate check for all.
+    Returns the ids of the possible-duplicate pairs flagged."""
+    for location in locations:
+        location.normalized_address = location_address(location)
+    with transaction.atomic():
+        Location.objects.bulk_create(locations, batch_size=500)
+        OpeningHours.objects.bulk_create(hours, batch_size=1000)
+        # bulk_create sends no signals: record the history in one insert each.
+        ids = [location.pk for location in locations]
+        record_history(Location, ids, CREATED, user, reason)
+        record_history(OpeningHours, ids, CREATED, user, reason, key="location_id")
+        return flag_duplicates(locations)

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+from ..domain.site import absolute_url
+from ..models import Location
+
+
+def site(request):
+    """Values every public page needs: the demo banner, the admin path, other languages."""
+
+    def demo_data_present() -> bool:
+        # Evaluated lazily: pages that never show the banner (admin) skip the query.
+        return Location.objects.filter(is_demo=True).exists()
+
+    return {
+        "demo_data_present": demo_data_present,
+        "admin_path": settings.ADMIN_PATH,
+        # Lazy too: only public pages show the language switcher.
+        "other_languages": lambda: other_languages(request),
+        "alternate_languages": lambda: alternate_languages(request),
+    }
+
+
+def other_languages(request) -> list[dict]:
+    """This same page, query included, in each language but the current one."""
+    current = get_language()
+    here = request.get_full_path()
+    return [
+        {"code": code, "name": name, "url": translate_url(here, code)}
+        for code, name in settings.LANGUAGES
+        if code != current
+    ]
+
+
+def alternate_languages(request) -> list[dict]:
+    """Absolute URLs of this page in every language, for <link rel="alternate" hreflang>."""
+    here = request.get_full_path()
+    links = [
+        {"code": code, "url": absolute_url(request, translate_url(here, code))}
+        for code, _name in settings.LANGUAGES
+    ]
+    default = next(link for link in links if link["code"] == settings.LANGUAGE_CODE)
+    return [*links, {"code": "x-default", "url": default["url"]}]

@@ -1,0 +1,96 @@
+"""The search page: the form, the results list and their map."""
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from ..domain.site import absolute_url, tile_settings
+from ..models import Location
+from ..search import (
+    PageOutOfRange,
+    SearchForm,
+    SearchResult,
+    run_search,
+)
+from .search_params import (
+    active_filters,
+    clear_filters_url,
+    form_context,
+    search_pairs,
+    with_query,
+)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    if "near" not in request.GET:
+        return render(request, "locations/search.html", form_context(request, SearchForm()))
+    form = SearchForm(request.GET)
+    ctx = form_context(request, form)
+    if not form.is_valid():
+        ctx["error"] = form.first_error()
+        return render(request, "locations/search.html", ctx, status=400)
+    try:
+        ctx["result"] = run_search(form.cleaned_data)
+    except PageOutOfRange as error:
+        ctx["error"] = _("There is no page %(page)s of these results; the last is %(last)s.") % {
+            "page": error.page,
+            "last": error.pages,
+        }
+        return render(request, "locations/search.html", ctx, status=400)
+    ctx["active_filters"] = active_filters(form)
+    ctx["clear_filters_url"] = clear_filters_url(request)
+    ctx["results_map"] = results_map(ctx["result"])
+    if ctx["result"].total:
+        # A search that finds places is a page worth finding again: one canonical URL for
+        # it, its own parameters only. Searches that find nothing stay out of the index.
+        pairs = search_pairs(request.GET)
+        if ctx["result"].page > 1:
+            pairs.append(("page", str(ctx["result"].page)))
+        ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
+    return render(request, "locations/search.html", ctx)
+
+
+def results_map(result: SearchResult) -> dict | None:
+    """Number the listed places (`location.number`) and return what the map draws: the
+    numbered places that have coordinates, the searched point and the tile settings.
+
+    Mail-based programs are not mapped (there is no place to visit), and in the fallback
+    not numbered either. None when there is nothing to map.
+    """
+    listed = result.results or result.nearest_beyond
+    first = result.first_number if result.results else 1
+    places = []
+    for number, location in enumerate(listed, start=first):
+        location.number = number
+        location.on_map = (
+            location.latitude is not None and location.kind != Location.Kind.MAIL_BASED
+        )
+        if not location.on_map:
+            continue
+        places.append(
+            {
+                "n": number,
+                "slug": location.slug,
+                "name": location.name,
+                "url": location.get_absolute_url(),
+                "lat": location.latitude,
+                "lng": location.longitude,
+                "distance": round(location.distance, 2),
+                "distance_label": _("%(miles)s mi") % {"miles": floatformat(location.distance, 1)},
+            }
+        )
+    if not places:
+        return None
+    point = result.point
+    return {
+        "places": places,
+        "point": {"lat": point.latitude, "lng": point.longitude, "label": point.label},
+        "tiles": tile_settings(),
+    }
