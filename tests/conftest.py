@@ -55,7 +55,7 @@ def _no_geocoder(settings):
 @pytest.fixture
 def fake_census(settings):
     """A local fake of the Census Geocoder (tests/fake_census.py), switched on."""
-    from .fake_census import running
+    from tests.fake_census import running
 
     with running() as census:
         settings.GEOCODER = "census"

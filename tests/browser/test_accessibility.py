@@ -63,7 +63,7 @@ def test_crowded_markers_leave_no_target_too_small(page, site, directory):
     """Markers of places a few metres apart overlap; the rule for target size (WCAG 2.2
     2.5.8, which Lighthouse checks) must still pass: the list's "Show on map" buttons are
     the keyboard's way to each marker."""
-    from ..factories import make_location
+    from tests.factories import make_location
 
     for i in range(6):
         make_location(

@@ -25,8 +25,7 @@ def sign_in(page, site: str) -> None:
 
 def test_staff_upload_preview_and_confirm_an_import(wide_page, site):
     from locations.models import Location
-
-    from ..factories import make_zipcodes
+    from tests.factories import make_zipcodes
 
     make_zipcodes("10001", "10011")
     page = wide_page

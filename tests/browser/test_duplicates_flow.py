@@ -12,8 +12,7 @@ def test_staff_merge_a_duplicate_and_its_old_link_leads_to_the_kept_listing(
     from django.contrib.auth.models import Group, User
 
     from locations.models import Location, PossibleDuplicate
-
-    from ..factories import make_location
+    from tests.factories import make_location
 
     user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
     user.groups.add(Group.objects.get(name="Outreach staff"))

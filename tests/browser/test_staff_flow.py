@@ -22,8 +22,7 @@ def test_a_location_added_placed_and_verified_in_the_admin_is_found_in_the_searc
     wide_page, site, outreach_worker
 ):
     from locations.models import Location
-
-    from ..factories import make_zipcodes
+    from tests.factories import make_zipcodes
 
     make_zipcodes()
     page = wide_page

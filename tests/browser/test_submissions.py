@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_accessibility import violations
-from .test_search_flow import focused
+from tests.browser.test_accessibility import violations
+from tests.browser.test_search_flow import focused
 
 FORMS = {
     "suggest": lambda d: "/suggest/",
