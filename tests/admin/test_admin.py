@@ -9,74 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from locations.models import Location, OpeningHours, ZipCode
-from tests.factories import make_location, make_zipcodes
+from tests.admin_helpers import CHANGELIST, add_form_data, change_form_data, post_action
+from tests.factories import make_location, make_user, make_zipcodes
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = "admin:locations_location_changelist"
-
-
-@pytest.fixture
-def superuser(client):
-    user = User.objects.create_superuser("boss", "boss@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
-def add_form_data(**fields) -> dict:
-    """What the admin's add form posts for a location, with one row of opening hours."""
-    data = {
-        "name": "Corner Pharmacy",
-        "kind": "pharmacy",
-        "status": "published",
-        "description": "",
-        "street_address": "1 Main St",
-        "address_line2": "",
-        "city": "New York",
-        "state": "NY",
-        "zip_code": "10001",
-        "latitude": "40.75",
-        "longitude": "-73.99",
-        "location_precision": "address",
-        "timezone": "",
-        "phone": "(212) 555-0100",
-        "website": "",
-        "email": "",
-        "languages": "English,Spanish",
-        "states_served": "",
-        "last_verified_on": "",
-        "verification_method": "",
-        "internal_notes": "",
-        "free_naloxone": "on",
-        "hours-TOTAL_FORMS": "1",
-        "hours-INITIAL_FORMS": "0",
-        "hours-MIN_NUM_FORMS": "0",
-        "hours-MAX_NUM_FORMS": "1000",
-        "hours-0-weekday": "0",
-        "hours-0-opens": "09:00",
-        "hours-0-closes": "17:00",
-    }
-    data.update(fields)
-    return data
-
-
-def change_form_data(location: Location, **fields) -> dict:
-    data = add_form_data(
-        name=location.name,
-        kind=location.kind,
-        status=location.status,
-        street_address=location.street_address,
-        city=location.city,
-        state=location.state,
-        zip_code=location.zip_code,
-        latitude=str(location.latitude),
-        longitude=str(location.longitude),
-        timezone=location.timezone,
-        phone="",
-        **{"hours-TOTAL_FORMS": "0"},
-    )
-    data.update(fields)
-    return data
 
 
 def changelist_names(response) -> set[str]:
@@ -175,7 +111,7 @@ def test_it_records_who_verified_when_the_date_is_changed(client, staff):
 
 
 def test_it_forgets_the_verifier_when_the_date_is_cleared(client, staff):
-    other = User.objects.create_user("earlier", "earlier@example.org", "pw", is_staff=True)
+    other = make_user("earlier", is_staff=True)
     location = make_location(
         last_verified_on=timezone.localdate(), verification_method="phone", verified_by=other
     )
@@ -190,7 +126,7 @@ def test_it_forgets_the_verifier_when_the_date_is_cleared(client, staff):
 
 
 def test_it_records_who_changed_how_a_listing_was_verified(client, staff):
-    other = User.objects.create_user("earlier", "earlier@example.org", "pw", is_staff=True)
+    other = make_user("earlier", is_staff=True)
     day = timezone.localdate()
     location = make_location(last_verified_on=day, verification_method="phone", verified_by=other)
 
@@ -270,7 +206,7 @@ def test_it_gives_outreach_staff_no_delete_or_user_permissions():
 
 
 def test_it_refuses_staff_outside_the_group(client):
-    user = User.objects.create_user("newcomer", "new@example.org", "pw", is_staff=True)
+    user = make_user("newcomer", is_staff=True)
     client.force_login(user)
 
     assert client.get(reverse(CHANGELIST)).status_code == 403
@@ -303,14 +239,6 @@ def test_it_shows_the_zip_table_read_only(client, staff):
     assert response.status_code == 403
     assert ZipCode.objects.get(code="10001").city == "New York"
     assert client.get(reverse("admin:locations_zipcode_add")).status_code == 403
-
-
-def post_action(client, action: str, locations: list[Location]):
-    return client.post(
-        reverse(CHANGELIST),
-        {"action": action, "_selected_action": [loc.pk for loc in locations], "index": "0"},
-        follow=True,
-    )
 
 
 def test_it_marks_locations_verified_today(client, staff):

@@ -8,7 +8,7 @@ import re
 import tempfile
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +18,7 @@ from import_export.tmp_storages import TempFolderStorage
 from locations.admin_import import CONFIRM_SALT
 from locations.importer import COLUMNS, import_rows
 from locations.models import Location, OpeningHours, ZipCode
-from tests.factories import make_location, make_zipcodes
+from tests.factories import make_location, make_outreach_staff, make_user, make_zipcodes
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +236,7 @@ def test_it_refuses_a_tampered_confirm_form(client, staff, token):
 
 def test_it_refuses_to_confirm_another_users_preview(client, staff, zips):
     token = token_of(upload(client, HEADER + "a,Corner Pharmacy,pharmacy,,New York,NY,10001,,\n"))
-    other = User.objects.create_user("other", "o@example.org", "pw", is_staff=True)
-    other.groups.add(Group.objects.get(name="Outreach staff"))
+    other = make_outreach_staff("other")
     client.force_login(other)
     response = client.post(reverse(CONFIRM), {"token": token})
     assert response.status_code == 302 and response["Location"] == reverse(IMPORT)
@@ -420,7 +419,7 @@ def test_it_sends_a_bad_filter_back_to_the_changelist(client, staff):
 @pytest.fixture
 def viewer(client):
     """Staff who may only look at locations."""
-    user = User.objects.create_user("viewer", "viewer@example.org", "pw", is_staff=True)
+    user = make_user("viewer", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_location"))
     client.force_login(user)
     return user
@@ -449,7 +448,7 @@ def test_it_needs_the_add_permission_as_well_as_change_to_import(client, viewer)
 
 
 def test_staff_without_permissions_may_do_neither(client):
-    user = User.objects.create_user("nobody", "n@example.org", "pw", is_staff=True)
+    user = make_user("nobody", is_staff=True)
     client.force_login(user)
     for name in (IMPORT, TEMPLATE, EXPORT):
         assert client.get(reverse(name)).status_code == 403

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessAttemptExpiration
-from django.contrib.auth.models import Group, User
 from django.test import override_settings
 from django.urls import clear_url_caches, reverse
+
+from tests.factories import make_directory_admin, make_outreach_staff, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +17,7 @@ RIGHT = "the-right-password-42"
 
 @pytest.fixture
 def staffer():
-    user = User.objects.create_user("outreach", "o@example.org", RIGHT, is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    return user
+    return make_outreach_staff("outreach", password=RIGHT)
 
 
 def sign_in(client, username: str, password: str, address: str = "203.0.113.5"):
@@ -64,7 +63,7 @@ def test_the_lockout_page_follows_the_settings(client, staffer, settings):
 
 
 def test_another_user_from_the_same_address_is_not_locked_out(client, staffer):
-    User.objects.create_user("colleague", "c@example.org", "colleague-pw-42", is_staff=True)
+    make_user("colleague", password="colleague-pw-42", is_staff=True)
     fail(client, 5)
 
     response = sign_in(client, "colleague", "colleague-pw-42")
@@ -126,8 +125,7 @@ def test_a_success_clears_the_failures(client, staffer):
 
 def test_a_directory_admin_sees_and_clears_lockouts(client, staffer):
     fail(client, 5)
-    director = User.objects.create_user("director", "d@example.org", "pw", is_staff=True)
-    director.groups.add(Group.objects.get(name="Directory admins"))
+    director = make_directory_admin("director")
     client.force_login(director)
 
     listing = client.get(reverse("admin:axes_accessattempt_changelist"))

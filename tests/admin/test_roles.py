@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from locations.roles import DIRECTORY_ADMINS, OUTREACH_STAFF, sync_staff_groups
-from tests.factories import make_location
+from tests.factories import make_location, make_outreach_staff, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,25 +18,9 @@ def perms_of(group_name: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def outreach(client):
-    user = User.objects.create_user("outreach", "o@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=OUTREACH_STAFF))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def director(client):
-    """A logged-in Directory admin who is not a superuser."""
-    user = User.objects.create_user("director", "d@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=DIRECTORY_ADMINS))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def root():
-    return User.objects.create_superuser("root", "root@example.org", "pw")
+    """A superuser, not signed in: the account a Directory admin must not touch."""
+    return make_superuser("root")
 
 
 def change_user_data(user: User, **fields) -> dict:
@@ -108,7 +92,7 @@ def test_syncing_restores_a_permission_taken_away_and_drops_one_added():
 # Outreach staff
 
 
-def test_outreach_staff_cannot_delete_or_open_user_pages(client, outreach, root):
+def test_outreach_staff_cannot_delete_or_open_user_pages(client, staff, root):
     location = make_location()
 
     delete = client.post(
@@ -156,7 +140,7 @@ def test_a_directory_admin_creates_a_staff_account_in_a_staff_group(client, dire
 
 
 def test_a_directory_admin_is_not_offered_superuser_or_single_permissions(client, director):
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
 
     response = client.get(reverse("admin:auth_user_change", args=[staffer.pk]))
 
@@ -169,7 +153,7 @@ def test_a_directory_admin_is_not_offered_superuser_or_single_permissions(client
 
 
 def test_a_directory_admin_cannot_grant_superuser_status_or_permissions(client, director):
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
     permission = Permission.objects.get(codename="change_group")
 
     client.post(
@@ -183,7 +167,7 @@ def test_a_directory_admin_cannot_grant_superuser_status_or_permissions(client, 
 
 
 def test_a_directory_admin_cannot_put_anyone_in_another_group(client, director):
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
     powerful = Group.objects.create(name="Everything")
 
     response = client.post(
@@ -218,8 +202,7 @@ def test_a_directory_admin_cannot_change_or_delete_a_superuser(client, director,
 
 def holding_more_than_the_staff_groups(kind: str) -> User:
     """An account a superuser gave more than the two staff groups do."""
-    user = User.objects.create_user("special", "sp@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=OUTREACH_STAFF))
+    user = make_outreach_staff("special")
     if kind == "permission":
         user.user_permissions.add(Permission.objects.get(codename="change_group"))
     else:
@@ -253,7 +236,7 @@ def test_a_directory_admin_cannot_take_over_an_account_holding_more(client, dire
 @pytest.mark.parametrize("kind", ["permission", "group"])
 def test_a_directory_admin_cannot_bulk_delete_an_account_holding_more(client, director, kind):
     special = holding_more_than_the_staff_groups(kind)
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
 
     response = client.post(
         reverse("admin:auth_user_changelist"),
@@ -288,7 +271,7 @@ def test_a_superuser_may_change_an_account_holding_more(client, root):
 
 
 def test_a_directory_admin_cannot_bulk_delete_a_superuser(client, director, root):
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
 
     response = client.post(
         reverse("admin:auth_user_changelist"),
@@ -300,7 +283,7 @@ def test_a_directory_admin_cannot_bulk_delete_a_superuser(client, director, root
 
 
 def test_a_directory_admin_can_bulk_delete_staff_accounts(client, director):
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
 
     response = client.post(
         reverse("admin:auth_user_changelist"),
@@ -344,7 +327,7 @@ def test_a_directory_admin_cannot_edit_groups_themselves(client, director):
 
 def test_a_superuser_may_still_grant_superuser_status(client, root):
     client.force_login(root)
-    staffer = User.objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    staffer = make_user("staffer", is_staff=True)
 
     response = client.post(
         reverse("admin:auth_user_change", args=[staffer.pk]),

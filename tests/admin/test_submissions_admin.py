@@ -8,33 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from locations.models import Location, ProblemReport, Suggestion
-from tests.factories import make_location, make_zipcodes
+from tests.factories import make_location, make_report, make_suggestion, make_zipcodes
 
 pytestmark = pytest.mark.django_db
-
-
-def make_suggestion(**fields) -> Suggestion:
-    defaults = dict(
-        name="Eastside Harm Reduction",
-        kind=Location.Kind.HARM_REDUCTION,
-        street_address="100 E 14th St",
-        city="New York",
-        state="NY",
-        zip_code="10001",
-        phone="+12125550199",
-        website="https://eastside.example.org",
-        offerings=["free_naloxone", "training"],
-        notes="Ask at the front desk.",
-        contact_email="visitor@example.net",
-    )
-    defaults.update(fields)
-    return Suggestion.objects.create(**defaults)
-
-
-def make_report(location: Location, **fields) -> ProblemReport:
-    defaults = dict(problem=ProblemReport.Problem.WRONG_PHONE, details="New number")
-    defaults.update(fields)
-    return ProblemReport.objects.create(location=location, **defaults)
 
 
 def act(client, model: str, action: str, *objects):

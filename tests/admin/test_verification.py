@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from locations.models import Location, VerificationQueue
 from naloxone_finder.settings import positive_int
-from tests.factories import make_location
+from tests.factories import make_location, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_marking_verified_from_the_queue_takes_it_off_the_queue(
 
 
 def test_staff_without_change_permission_cannot_mark_verified(client, listings):
-    viewer = User.objects.create_user("viewer", "v@example.org", "pw", is_staff=True)
+    viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(
         *Group.objects.get(name="Outreach staff").permissions.filter(codename__startswith="view_")
     )

@@ -6,13 +6,12 @@ import zipfile
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from locations.exports import export_id
 from locations.importer import COLUMNS, import_rows
 from locations.models import Location
-from tests.factories import make_location, make_zipcodes
+from tests.factories import make_location, make_user, make_zipcodes
 
 pytestmark = pytest.mark.django_db
 
@@ -262,8 +261,8 @@ MARKER = "zq-secret"
 
 
 def make_place_with_staff_only_data() -> Location:
-    staff = User.objects.create_user(
-        username=f"{MARKER}-user",
+    staff = make_user(
+        f"{MARKER}-user",
         email=f"{MARKER}@example.org",
         first_name=MARKER,
         last_name=MARKER,

@@ -1,4 +1,3 @@
-import csv
 import io
 from datetime import date, time, timedelta
 
@@ -7,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from locations.importer import COLUMNS, import_rows
+from locations.importer import import_rows
 from locations.models import Location, OpeningHours
-from tests.factories import make_location, make_zipcodes
+from tests.factories import csv_text, make_location, make_zipcodes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -17,30 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _zip_table():
     make_zipcodes()
-
-
-def row(**fields) -> dict:
-    """One CSV row: a pharmacy in ZIP 10001 unless told otherwise."""
-    return {
-        "external_id": "A1",
-        "name": "Corner Pharmacy",
-        "kind": "pharmacy",
-        "city": "New York",
-        "state": "NY",
-        "zip_code": "10001",
-        **fields,
-    }
-
-
-def csv_text(*rows: dict) -> str:
-    """The rows as CSV, with the columns they use in the documented order."""
-    used = {key for r in rows for key in r}
-    columns = [c for c in COLUMNS if c in used] + sorted(used - set(COLUMNS))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 @pytest.fixture

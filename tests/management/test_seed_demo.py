@@ -147,3 +147,31 @@ def test_it_clears_only_demo_locations(debug_on, demo_zips):
 def test_it_rejects_a_count_below_one(debug_on, demo_zips):
     with pytest.raises(CommandError, match="at least 1"):
         seed("--count", "0")
+
+
+def test_seed_demo_records_its_locations_as_demo_data(settings):
+    from locations.management.commands.load_zipcodes import zip_from_package
+    from locations.models import ZipCode
+
+    settings.DEBUG = True
+    ZipCode.objects.bulk_create(zip_from_package(r) for r in demo_city_zip_rows())
+
+    call_command("seed_demo", "--count", "5", stdout=StringIO())
+
+    records = Location.history.all()
+    assert records.count() == 5
+    assert {r.history_change_reason for r in records} == {"Demo data (seed_demo)"}
+    assert OpeningHours.history.count() == OpeningHours.objects.count() > 0
+    real = make_location(name="Real place")
+
+    call_command("seed_demo", "--clear", stdout=StringIO())
+
+    deleted = Location.history.filter(history_type="-")
+    assert deleted.count() == 5
+    assert {r.history_change_reason for r in deleted} == {"Demo data (seed_demo)"}
+    assert set(
+        OpeningHours.history.filter(history_type="-").values_list(
+            "history_change_reason", flat=True
+        )
+    ) == {"Demo data (seed_demo)"}
+    assert not real.history.filter(history_type="-").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT
 
 
 def embedded(command: str, pgdata: Path) -> subprocess.Popen:

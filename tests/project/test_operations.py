@@ -1,9 +1,5 @@
 """Settings refuse unsafe production configs; health check; static files; the index."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -13,25 +9,9 @@ from django.utils import timezone
 
 from locations.models import Point
 from locations.search import filters, listing
+from tests.processes import run_django
 
-ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "x8$Kq2!vLz9@pW4#nR7&tY1^mB5*cF3(hJ6)dG0-sA-Lm8%Qe2+Zr5=Uo7~Vi3"  # for tests only
-
-
-def run_django(code: str, **env) -> subprocess.CompletedProcess:
-    # A fresh process with production's view of the environment: none of the test run's
-    # own switches (DEBUG, the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) leak into it.
-    ignored = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environment = {k: v for k, v in os.environ.items() if k not in ignored}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        cwd=ROOT,
-        env={**environment, "DJANGO_SETTINGS_MODULE": "naloxone_finder.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_it_refuses_to_start_without_secret_key_and_hosts_when_debug_is_off():

@@ -13,7 +13,9 @@ from django.urls import reverse
 from locations import geocoding
 from locations.importer import COLUMNS, import_rows
 from locations.models import Location
+from tests.admin_helpers import add_form_data, change_form_data
 from tests.factories import make_location, make_zipcodes
+from tests.processes import run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +109,6 @@ def test_it_never_asks_when_geocoding_is_off(census, settings):
 
 
 def test_the_setting_accepts_only_census_or_none():
-    from tests.project.test_operations import run_django
-
     result = run_django("pass", DEBUG="1", GEOCODER="google")
 
     assert result.returncode != 0
@@ -220,8 +220,6 @@ def test_with_geocoding_off_a_zip_change_moves_a_zip_centre_place(settings):
 
 
 def form_data(**fields) -> dict:
-    from tests.admin.test_admin import add_form_data
-
     data = add_form_data(street_address="350 5th Ave", latitude="", longitude="")
     data.update(fields)
     return data
@@ -256,8 +254,6 @@ def test_an_unfound_place_lands_on_its_zip_centre_marked_approximate(client, sta
 
 
 def change(client, location, **fields):
-    from tests.admin.test_admin import change_form_data
-
     url = reverse("admin:locations_location_change", args=[location.pk])
     data = change_form_data(location, location_precision=location.location_precision, **fields)
     response = client.post(url, data)

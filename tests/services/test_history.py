@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from locations.importer import import_rows
 from locations.models import Location, OpeningHours
-from tests.admin.test_admin import change_form_data, post_action
-from tests.exchange.test_import_locations import csv_text, row
-from tests.factories import make_location, make_zipcodes
+from tests.admin_helpers import change_form_data, post_action
+from tests.factories import csv_text, make_location, make_user, make_zipcodes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +114,7 @@ def test_it_reverts_to_an_earlier_version(client, staff):
 
 def test_outreach_staff_cannot_see_the_history_of_a_location_they_cannot_view(client):
     location = make_location()
-    user = User.objects.create_user("newcomer", "new@example.org", "pw", is_staff=True)
+    user = make_user("newcomer", is_staff=True)
     client.force_login(user)
 
     response = client.get(reverse("admin:locations_location_history", args=[location.pk]))
@@ -259,35 +258,6 @@ def test_a_dry_run_or_an_unchanged_import_records_nothing():
     assert Location.history.count() == 1
 
 
-def test_seed_demo_records_its_locations_as_demo_data(settings):
-    from locations.management.commands.load_zipcodes import zip_from_package
-    from locations.models import ZipCode
-    from tests.management.test_seed_demo import demo_city_zip_rows
-
-    settings.DEBUG = True
-    ZipCode.objects.bulk_create(zip_from_package(r) for r in demo_city_zip_rows())
-
-    call_command("seed_demo", "--count", "5", stdout=io.StringIO())
-
-    records = Location.history.all()
-    assert records.count() == 5
-    assert {r.history_change_reason for r in records} == {"Demo data (seed_demo)"}
-    assert OpeningHours.history.count() == OpeningHours.objects.count() > 0
-    real = make_location(name="Real place")
-
-    call_command("seed_demo", "--clear", stdout=io.StringIO())
-
-    deleted = Location.history.filter(history_type="-")
-    assert deleted.count() == 5
-    assert {r.history_change_reason for r in deleted} == {"Demo data (seed_demo)"}
-    assert set(
-        OpeningHours.history.filter(history_type="-").values_list(
-            "history_change_reason", flat=True
-        )
-    ) == {"Demo data (seed_demo)"}
-    assert not real.history.filter(history_type="-").exists()
-
-
 def test_saves_from_code_are_recorded_without_the_timestamp_column():
     location = make_location()
     location.last_verified_on = timezone.localdate() - timedelta(days=1)
@@ -355,7 +325,7 @@ def test_a_reader_who_may_not_change_locations_cannot_revert(client):
     location.name = "Renamed"
     location.save()
     first = history_of(location)[0]
-    reader = User.objects.create_user("reader", "reader@example.org", "pw", is_staff=True)
+    reader = make_user("reader", is_staff=True)
     reader.user_permissions.add(Permission.objects.get(codename="view_location"))
     client.force_login(reader)
     url = reverse("admin:locations_location_simple_history", args=[location.pk, first.pk])

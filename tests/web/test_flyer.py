@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from locations.models import Location
 from tests.factories import make_location
-from tests.web.test_sharing import Elements, encodes, inline_code_and_styles, text
+from tests.pages import Page, csp_problems, encodes, squashed
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_it_shows_what_a_poster_needs(client):
     response = client.get(f"/locations/{place.slug}/flyer/")
 
     assert response.status_code == 200
-    page = text(response)
+    page = squashed(response)
     for words in [
         "Corner Pharmacy", "12 W 31st St", "Suite 2", "New York, NY 10001",
         'href="tel:+12125550142">(212) 555-0142</a>', "Free naloxone", "Walk-in",
@@ -55,7 +55,7 @@ def test_its_qr_code_and_printed_link_are_the_permalink(client):
 
     permalink = f"http://testserver/locations/{place.slug}/"
     assert encodes(html, permalink)
-    assert Elements(html).by_id("permalink")[0] == "span"
+    assert Page(html).by_id("permalink")[0] == "span"
     assert f'<span class="place-flyer-url" id="permalink">{permalink}</span>' in html
     assert 'aria-label="QR code of the link to this listing"' in html
 
@@ -95,7 +95,7 @@ def test_its_print_button_waits_for_javascript(client):
 
     html = client.get(f"/locations/{place.slug}/flyer/").content.decode()
 
-    tag, attrs = Elements(html).by_id("print-flyer")
+    tag, attrs = Page(html).by_id("print-flyer")
     assert tag == "button" and "hidden" in attrs
     assert '<script type="module" src="/static/js/share.js"></script>' in html
     # The open status changes by the hour: it is on screen only, never on paper.
@@ -114,7 +114,7 @@ def test_its_print_styles_leave_out_the_site_around_it():
 def test_a_place_without_hours_asks_to_call(client):
     place = make_location(hours=None)
 
-    page = text(client.get(f"/locations/{place.slug}/flyer/"))
+    page = squashed(client.get(f"/locations/{place.slug}/flyer/"))
 
     assert "Hours not listed. Call ahead." in page
 
@@ -123,10 +123,10 @@ def test_a_stale_or_never_verified_place_asks_to_call_ahead(client):
     stale = make_location(last_verified_on=timezone.localdate() - timedelta(days=400))
     never = make_location(last_verified_on=None)
 
-    assert "not been checked recently. Call ahead" in text(
+    assert "not been checked recently. Call ahead" in squashed(
         client.get(f"/locations/{stale.slug}/flyer/")
     )
-    never_page = text(client.get(f"/locations/{never.slug}/flyer/"))
+    never_page = squashed(client.get(f"/locations/{never.slug}/flyer/"))
     assert "not been verified yet. Call ahead" in never_page
     assert "Not yet verified." in never_page
 
@@ -134,7 +134,7 @@ def test_a_stale_or_never_verified_place_asks_to_call_ahead(client):
 def test_a_mail_based_program_says_where_it_mails(client):
     place = make_location(kind=Location.Kind.MAIL_BASED, states_served=["NY", "NJ"])
 
-    page = text(client.get(f"/locations/{place.slug}/flyer/"))
+    page = squashed(client.get(f"/locations/{place.slug}/flyer/"))
 
     assert "Get naloxone by mail" in page
     assert "Mails to: NY, NJ" in page
@@ -161,7 +161,7 @@ def test_it_has_no_inline_script_code_or_styles(client, prefix):
 
     response = client.get(f"{prefix}/locations/{place.slug}/flyer/")
 
-    assert inline_code_and_styles(response.content.decode()) == []
+    assert csp_problems(response.content.decode()) == []
 
 
 def test_the_flyer_takes_a_fixed_number_of_queries(client, django_assert_num_queries):

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from locations.models import Location
-from tests.factories import make_location, make_zipcodes
-from tests.web.test_sharing import Elements, inline_code_and_styles
+from tests.factories import make_location, make_user, make_zipcodes
+from tests.pages import Page, csp_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_it_refuses_to_be_posted_to(client):
 
 def meta(page: str, attribute: str, name: str) -> str:
     [content] = [
-        attrs["content"] for tag, attrs in Elements(page).tags
+        attrs["content"] for tag, attrs in Page(page).tags
         if tag == "meta" and attrs.get(attribute) == name
     ]  # fmt: skip
     return content
@@ -182,7 +182,7 @@ def test_the_spanish_page_describes_itself_in_spanish(client):
 
 def structured_data(page: str) -> dict:
     [data] = [
-        json.loads(body) for attrs, body in Elements(page).scripts
+        json.loads(body) for attrs, body in Page(page).scripts
         if attrs.get("type") == "application/ld+json"
     ]  # fmt: skip
     return data
@@ -274,8 +274,8 @@ def test_the_structured_data_cannot_close_its_script_element(client):
 # What staff keep to themselves.
 
 
-def test_staff_only_fields_appear_nowhere(client, django_user_model):
-    verifier = django_user_model.objects.create_user(
+def test_staff_only_fields_appear_nowhere(client):
+    verifier = make_user(
         "staff-user-marker", email="staff-email-marker@example.org", first_name="StaffName"
     )
     place = make_location(
@@ -391,7 +391,7 @@ def test_the_call_ahead_notice_starts_the_day_after_the_stale_limit(client, sett
 
 def map_data(page: str) -> dict | None:
     found = [
-        json.loads(body) for attrs, body in Elements(page).scripts
+        json.loads(body) for attrs, body in Page(page).scripts
         if attrs.get("id") == "location-map-data"
     ]  # fmt: skip
     return found[0] if found else None
@@ -405,7 +405,7 @@ def test_it_has_a_small_map_drawn_by_javascript(client, settings):
 
     page = client.get(f"/locations/{place.slug}/").content.decode()
 
-    tag, attrs = Elements(page).by_id("location-map")
+    tag, attrs = Page(page).by_id("location-map")
     assert "hidden" in attrs  # without JavaScript there is no empty box
     assert attrs["role"] == "region" and attrs["aria-label"] == "Map of Corner Pharmacy"
     assert map_data(page) == {
@@ -419,7 +419,7 @@ def test_it_has_a_small_map_drawn_by_javascript(client, settings):
             "max_zoom": 18,
         },
     }
-    scripts = [attrs.get("src") for attrs, _body in Elements(page).scripts]
+    scripts = [attrs.get("src") for attrs, _body in Page(page).scripts]
     assert scripts.index("/static/leaflet/leaflet.js") < scripts.index("/static/js/location-map.js")
     assert '<link rel="stylesheet" href="/static/leaflet/leaflet.css">' in page
 
@@ -470,5 +470,5 @@ def test_it_has_no_inline_script_code_or_styles(client, prefix):
 
     response = client.get(f"{prefix}/locations/{place.slug}/")
 
-    assert inline_code_and_styles(response.content.decode()) == []
+    assert csp_problems(response.content.decode()) == []
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]

@@ -3,103 +3,14 @@ and the template helpers behind them (qr_svg, json_ld)."""
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
-import segno
 
 from locations.templatetags.sharing import json_ld, qr_svg
 from tests.factories import make_location
+from tests.pages import Page, encodes, expected_modules, qr_modules
 
 pytestmark = pytest.mark.django_db
-
-
-class Elements(HTMLParser):
-    """Every start tag of a page as (tag, attributes), and each <script>'s text."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.scripts: list[tuple[dict, str]] = []
-        self._script: dict | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag == "script":
-            self._script = dict(attrs)
-            self.scripts.append((self._script, ""))
-
-    def handle_data(self, data):
-        if self._script is not None:
-            attrs, text = self.scripts[-1]
-            self.scripts[-1] = (attrs, text + data)
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._script = None
-
-    def by_id(self, element_id: str) -> tuple[str, dict]:
-        [found] = [(tag, attrs) for tag, attrs in self.tags if attrs.get("id") == element_id]
-        return found
-
-
-def inline_code_and_styles(html: str) -> list[str]:
-    """What the Content Security Policy would block: script code in the page (data blocks
-    of type application/json or application/ld+json are not code), style attributes and
-    <style> elements, and on… event handler attributes."""
-    page = Elements(html)
-    found = []
-    for attrs, text in page.scripts:
-        if "src" not in attrs and attrs.get("type") not in (
-            "application/json",
-            "application/ld+json",
-        ):
-            found.append(f"inline script: {text[:60]!r}")
-    for tag, attrs in page.tags:
-        if tag == "style" or "style" in attrs:
-            found.append(f"style on <{tag}>")
-        found += [f"{name} on <{tag}>" for name in attrs if name.startswith("on")]
-    return found
-
-
-def qr_modules(svg: str) -> set[tuple[int, int]]:
-    """The dark modules (row, column) that an SVG written by qr_svg draws.
-
-    segno draws each run of dark modules as a horizontal line: "M4 4.5h7" starts at
-    column 4 of row 4 (the line's centre is half a module down), "m1 0h1" moves on
-    relative to the end of the previous line.
-    """
-    [path] = re.findall(r'<path stroke="#000" d="([^"]+)"', svg)
-    x = y = 0.0
-    dark = set()
-    for move, dx, dy, length in re.findall(r"([Mm])(-?[\d.]+) (-?[\d.]+)h(\d+)", path):
-        x, y = (float(dx), float(dy)) if move == "M" else (x + float(dx), y + float(dy))
-        for column in range(int(x), int(x) + int(length)):
-            dark.add((int(y - 0.5), column))
-        x += int(length)
-    return dark
-
-
-def expected_modules(data: str, border: int = 4) -> set[tuple[int, int]]:
-    """The dark modules of segno's QR code for `data`, placed inside the quiet zone."""
-    matrix = segno.make_qr(data, error="m").matrix
-    return {
-        (row + border, column + border)
-        for row, line in enumerate(matrix)
-        for column, module in enumerate(line)
-        if module
-    }
-
-
-def encodes(html: str, data: str) -> bool:
-    """The page's (first) QR code is segno's code for `data`, module for module."""
-    svg = re.search(r"<svg[^>]*class=\"qr-code\".*?</svg>", html, re.S).group(0)
-    return qr_modules(svg) == expected_modules(data)
-
-
-def text(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 # The template helpers.
@@ -154,7 +65,7 @@ def test_json_ld_is_a_data_block_escaped_like_json_script():
 def test_the_detail_page_shows_the_permalink_as_text(client):
     place = make_location()
 
-    page = Elements(client.get(f"/locations/{place.slug}/").content.decode())
+    page = Page(client.get(f"/locations/{place.slug}/").content.decode())
 
     tag, attrs = page.by_id("permalink")
     assert tag == "input" and "readonly" in attrs
@@ -164,7 +75,7 @@ def test_the_detail_page_shows_the_permalink_as_text(client):
 def test_copy_link_and_share_are_hidden_until_javascript_shows_them(client):
     place = make_location()
 
-    page = Elements(client.get(f"/locations/{place.slug}/").content.decode())
+    page = Page(client.get(f"/locations/{place.slug}/").content.decode())
 
     for element_id in ["copy-link", "web-share"]:
         tag, attrs = page.by_id(element_id)
@@ -179,7 +90,7 @@ def test_the_share_script_gets_its_words_through_a_data_block(client):
     response = client.get(f"/locations/{place.slug}/")
 
     [config] = [
-        json.loads(body) for attrs, body in Elements(response.content.decode()).scripts
+        json.loads(body) for attrs, body in Page(response.content.decode()).scripts
         if attrs.get("id") == "share-config"
     ]  # fmt: skip
     assert config["copied"] == "Link copied"
@@ -203,7 +114,7 @@ def test_the_spanish_page_shares_the_spanish_permalink(client):
     html = client.get(f"/es/locations/{place.slug}/").content.decode()
 
     permalink = f"http://testserver/es/locations/{place.slug}/"
-    assert Elements(html).by_id("permalink")[1]["value"] == permalink
+    assert Page(html).by_id("permalink")[1]["value"] == permalink
     assert encodes(html, permalink)
     assert f'href="/es/locations/{place.slug}/flyer/"' in html
 
@@ -215,7 +126,7 @@ def test_the_permalink_uses_the_configured_site(client, settings):
     html = client.get(f"/locations/{place.slug}/").content.decode()
 
     permalink = f"https://naloxone.example/locations/{place.slug}/"
-    assert Elements(html).by_id("permalink")[1]["value"] == permalink
+    assert Page(html).by_id("permalink")[1]["value"] == permalink
     assert encodes(html, permalink)
 
 

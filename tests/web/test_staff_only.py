@@ -14,11 +14,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from locations.models import Location, ProblemReport, Suggestion
-from tests.factories import make_location, make_zipcodes
+from tests.factories import make_location, make_user, make_zipcodes
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +140,8 @@ def staff_only_everywhere():
     """A published place, a mail-based program and a draft, with a marker in every
     staff-only field and in every detail of the staff member who verified them."""
     make_zipcodes()
-    verifier = get_user_model().objects.create_user(
-        username=f"{MARKER}-user",
+    verifier = make_user(
+        f"{MARKER}-user",
         email=f"{MARKER}@example.org",
         first_name=f"{MARKER}-first",
         last_name=f"{MARKER}-last",

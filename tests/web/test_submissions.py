@@ -10,7 +10,13 @@ from django.db import connection
 from django.test import Client
 
 from locations.models import Location, ProblemReport, Suggestion
-from tests.factories import make_location, make_zipcodes
+from tests.factories import (
+    make_location,
+    make_outreach_staff,
+    make_superuser,
+    make_user,
+    make_zipcodes,
+)
 from tests.pages import Page, csp_problems, text
 
 pytestmark = pytest.mark.django_db
@@ -530,16 +536,12 @@ def test_a_new_report_emails_staff(client, settings):
 
 
 def test_without_staff_addresses_the_moderators_are_emailed(client, settings):
-    from django.contrib.auth.models import Group, User
-
     settings.STAFF_NOTIFY_EMAILS = []
-    outreach = User.objects.create_user("o", "outreach@example.org", is_staff=True)
-    outreach.groups.add(Group.objects.get(name="Outreach staff"))
-    User.objects.create_superuser("root", "root@example.org")
-    left = User.objects.create_user("l", "left@example.org", is_staff=True, is_active=False)
-    left.groups.add(Group.objects.get(name="Outreach staff"))
-    User.objects.create_user("s", "nogroup@example.org", is_staff=True)  # moderates nothing
-    User.objects.create_user("v", "visitor@example.org")
+    make_outreach_staff("o", email="outreach@example.org")
+    make_superuser("root", email="root@example.org")
+    make_outreach_staff("l", email="left@example.org", is_active=False)
+    make_user("s", email="nogroup@example.org", is_staff=True)  # moderates nothing
+    make_user("v", email="visitor@example.org")
 
     assert client.post("/suggest/", suggestion_data()).status_code == 302
     [message] = mail.outbox
