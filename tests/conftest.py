@@ -4,7 +4,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # Tests render templates without running collectstatic first; the hashed,
-    # compressed storage is checked on its own in test_static.py.
+    # compressed storage is checked on its own in tests/project/test_operations.py.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -55,7 +55,7 @@ def _no_geocoder(settings):
 @pytest.fixture
 def fake_census(settings):
     """A local fake of the Census Geocoder (tests/fake_census.py), switched on."""
-    from .fake_census import running
+    from tests.fake_census import running
 
     with running() as census:
         settings.GEOCODER = "census"
@@ -65,14 +65,35 @@ def fake_census(settings):
         yield census
 
 
-@pytest.fixture
-def staff(client, django_user_model):
-    """A signed-in outreach worker: staff, in the Outreach staff group, not a superuser."""
-    from django.contrib.auth.models import Group
+# Signed-in accounts of each role; tests/factories.py builds more of them (make_user,
+# make_outreach_staff, make_directory_admin, make_superuser).
 
-    user = django_user_model.objects.create_user(
-        "outreach", "outreach@example.org", "pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Outreach staff"))
+
+@pytest.fixture
+def staff(client, db):
+    """A signed-in outreach worker: staff, in the Outreach staff group, not a superuser."""
+    from tests.factories import make_outreach_staff
+
+    user = make_outreach_staff("outreach")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def director(client, db):
+    """A signed-in Directory admin who is not a superuser."""
+    from tests.factories import make_directory_admin
+
+    user = make_directory_admin("director")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def superuser(client, db):
+    """A signed-in superuser."""
+    from tests.factories import make_superuser
+
+    user = make_superuser("boss")
     client.force_login(user)
     return user

@@ -1,9 +1,18 @@
-"""Small builders for test data: each returns a saved object with plausible defaults."""
+"""Small builders for test data: each returns a saved object with plausible defaults.
 
+Also the accounts of each staff role, the public's submissions, and CSV rows to import.
+"""
+
+import csv
+import io
 import itertools
 from datetime import time
 
-from locations.models import Location, OpeningHours, ZipCode
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from locations.exchange.csv_format import COLUMNS
+from locations.models import Location, OpeningHours, ProblemReport, Suggestion, ZipCode
 from locations.services.listings import save_listing
 
 _counter = itertools.count(1)
@@ -67,3 +76,89 @@ def make_location(**fields) -> Location:
             location=location, weekday=weekday, opens=time(*opens), closes=time(*closes)
         )
     return location
+
+
+# Accounts. The app makes the two staff groups after every migrate (and test flush).
+OUTREACH_STAFF = "Outreach staff"
+DIRECTORY_ADMINS = "Directory admins"
+
+
+def make_user(username: str, *groups: str, password: str | None = "pw", **fields):
+    """An account in the named groups, email <username>@example.org unless told otherwise;
+    not staff unless is_staff=True."""
+    fields.setdefault("email", f"{username}@example.org")
+    user = get_user_model().objects.create_user(username, password=password, **fields)
+    user.groups.add(*(Group.objects.get(name=name) for name in groups))
+    return user
+
+
+def make_outreach_staff(username: str = "outreach", **fields):
+    """Staff in the Outreach staff group: keeps the directory, deletes no listing."""
+    return make_user(username, OUTREACH_STAFF, is_staff=True, **fields)
+
+
+def make_directory_admin(username: str = "director", **fields):
+    """Staff in the Directory admins group (not a superuser): also manages staff accounts."""
+    return make_user(username, DIRECTORY_ADMINS, is_staff=True, **fields)
+
+
+def make_superuser(username: str = "root", password: str | None = "pw", **fields):
+    """A superuser, email <username>@example.org unless told otherwise."""
+    fields.setdefault("email", f"{username}@example.org")
+    return get_user_model().objects.create_superuser(username, password=password, **fields)
+
+
+# What the public sends in.
+
+
+def make_suggestion(**fields) -> Suggestion:
+    """A new suggestion of a harm reduction program in New York (ZIP 10001)."""
+    defaults = dict(
+        name="Eastside Harm Reduction",
+        kind=Location.Kind.HARM_REDUCTION,
+        street_address="100 E 14th St",
+        city="New York",
+        state="NY",
+        zip_code="10001",
+        phone="+12125550199",
+        website="https://eastside.example.org",
+        offerings=["free_naloxone", "training"],
+        notes="Ask at the front desk.",
+        contact_email="visitor@example.net",
+    )
+    defaults.update(fields)
+    return Suggestion.objects.create(**defaults)
+
+
+def make_report(location: Location, **fields) -> ProblemReport:
+    """A new report of a wrong phone number on the listing."""
+    defaults = dict(problem=ProblemReport.Problem.WRONG_PHONE, details="New number")
+    defaults.update(fields)
+    return ProblemReport.objects.create(location=location, **defaults)
+
+
+# CSV files to import.
+
+
+def row(**fields) -> dict:
+    """One CSV row: a pharmacy in ZIP 10001 unless told otherwise."""
+    return {
+        "external_id": "A1",
+        "name": "Corner Pharmacy",
+        "kind": "pharmacy",
+        "city": "New York",
+        "state": "NY",
+        "zip_code": "10001",
+        **fields,
+    }
+
+
+def csv_text(*rows: dict) -> str:
+    """The rows as CSV, with the columns they use in the documented order."""
+    used = {key for r in rows for key in r}
+    columns = [c for c in COLUMNS if c in used] + sorted(used - set(COLUMNS))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -123,8 +123,7 @@ def wide_page(browser):
 def directory(site):
     """A small directory around Manhattan (ZIP 10001) and one place in Chicago."""
     from locations.models import Location
-
-    from ..factories import make_location, make_zipcodes
+    from tests.factories import make_location, make_zipcodes
 
     make_zipcodes()
     weekdays = [(day, (9, 0), (21, 0)) for day in range(7)]

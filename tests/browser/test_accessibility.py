@@ -2,7 +2,8 @@
 fits a 320 px wide screen (which is also a 640 px window at 200% zoom)."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.helpers import axe, violations
 
 PAGES = {
     "home": lambda d: "/",
@@ -22,16 +23,6 @@ PAGES = {
     "search flyer": lambda d: "/search/flyer?near=10001",
     "state flyer": lambda d: "/states/ny/flyer/",
 }
-
-axe = Axe()
-
-
-def violations(page) -> list[str]:
-    results = axe.run(page)
-    return [
-        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-        for v in results.response["violations"]
-    ]
 
 
 @pytest.mark.parametrize("language", ["", "/es"])
@@ -63,7 +54,7 @@ def test_crowded_markers_leave_no_target_too_small(page, site, directory):
     """Markers of places a few metres apart overlap; the rule for target size (WCAG 2.2
     2.5.8, which Lighthouse checks) must still pass: the list's "Show on map" buttons are
     the keyboard's way to each marker."""
-    from ..factories import make_location
+    from tests.factories import make_location
 
     for i in range(6):
         make_location(

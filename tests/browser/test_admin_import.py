@@ -12,10 +12,9 @@ CSV = (
 
 
 def sign_in(page, site: str) -> None:
-    from django.contrib.auth.models import Group, User
+    from tests.factories import make_outreach_staff
 
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
+    make_outreach_staff("outreach", password="pw")
     page.goto(site + "/admin/login/?next=/admin/locations/location/")
     page.fill("#id_username", "outreach")
     page.fill("#id_password", "pw")
@@ -25,8 +24,7 @@ def sign_in(page, site: str) -> None:
 
 def test_staff_upload_preview_and_confirm_an_import(wide_page, site):
     from locations.models import Location
-
-    from ..factories import make_zipcodes
+    from tests.factories import make_zipcodes
 
     make_zipcodes("10001", "10011")
     page = wide_page

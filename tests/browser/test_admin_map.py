@@ -1,6 +1,5 @@
 """The pin map on the admin's Location form, in a real browser."""
 
-import importlib
 import re
 
 import pytest
@@ -10,14 +9,9 @@ from playwright.sync_api import expect
 @pytest.fixture
 def staff_page(wide_page, site):
     """A browser page signed in to the admin as outreach staff."""
-    from django.contrib.auth.models import Group, Permission, User
+    from tests.factories import make_outreach_staff
 
-    # The live server's database is emptied between tests, the migrations' group with it.
-    migration = importlib.import_module("locations.migrations.0002_outreach_staff_group")
-    group, _created = Group.objects.get_or_create(name=migration.GROUP_NAME)
-    group.permissions.set(Permission.objects.filter(codename__in=migration.PERMISSIONS))
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(group)
+    make_outreach_staff("outreach", password="pw")
     page = wide_page
     # Nothing leaves this machine: any request to another host is refused and remembered.
     page.outside_requests = []

@@ -9,14 +9,10 @@ from playwright.sync_api import expect
 def test_staff_merge_a_duplicate_and_its_old_link_leads_to_the_kept_listing(
     wide_page, site, transactional_db
 ):
-    from django.contrib.auth.models import Group, User
-
     from locations.models import Location, PossibleDuplicate
+    from tests.factories import make_location, make_outreach_staff
 
-    from ..factories import make_location
-
-    user = User.objects.create_user("outreach", "outreach@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
+    make_outreach_staff("outreach", password="pw")
     kept = make_location(name="Harbor Pharmacy", street_address="20 Water Street")
     gone = make_location(
         name="Harbor Pharmacy Inc",

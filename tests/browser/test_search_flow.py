@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import focused
+
 
 def search_from_home(page, site: str, near: str) -> None:
     page.goto(site + "/")
@@ -81,17 +83,6 @@ def test_switching_to_spanish_keeps_the_search(page, site, directory):
     page.click("a.language-link[hreflang=en]")
     page.wait_for_url(re.compile(r"127\.0\.0\.1:\d+/search\?|localhost:\d+/search\?"))
     assert page.locator("html").get_attribute("lang") == "en"
-
-
-def focused(page) -> dict:
-    return page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            const style = getComputedStyle(el);
-            return {id: el.id, tag: el.tagName, text: el.innerText || "",
-                    outline: style.outlineStyle, shadow: style.boxShadow};
-        }"""
-    )
 
 
 def test_a_search_works_by_keyboard_alone_with_visible_focus(page, site, directory):

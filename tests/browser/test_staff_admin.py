@@ -12,11 +12,9 @@ PASSWORD = "outreach-password-42"
 
 @pytest.fixture
 def outreach_worker(site):
-    from django.contrib.auth.models import Group, User
+    from tests.factories import make_outreach_staff
 
-    user = User.objects.create_user("rosa", "rosa@example.org", PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    return user
+    return make_outreach_staff("rosa", password=PASSWORD)
 
 
 def sign_in(page, site, password=PASSWORD):

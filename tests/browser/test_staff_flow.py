@@ -11,19 +11,16 @@ PASSWORD = "outreach-password-42"
 
 @pytest.fixture
 def outreach_worker(site):
-    from django.contrib.auth.models import Group, User
+    from tests.factories import make_outreach_staff
 
-    user = User.objects.create_user("dana", "dana@example.org", PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Outreach staff"))
-    return user
+    return make_outreach_staff("dana", password=PASSWORD)
 
 
 def test_a_location_added_placed_and_verified_in_the_admin_is_found_in_the_search(
     wide_page, site, outreach_worker
 ):
     from locations.models import Location
-
-    from ..factories import make_zipcodes
+    from tests.factories import make_zipcodes
 
     make_zipcodes()
     page = wide_page

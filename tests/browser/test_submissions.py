@@ -6,8 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_accessibility import violations
-from .test_search_flow import focused
+from tests.browser.helpers import focused, violations
 
 FORMS = {
     "suggest": lambda d: "/suggest/",
