@@ -23,14 +23,15 @@ FLAGS = [name for name, field in SearchForm.base_fields.items() if isinstance(fi
 
 
 def form_context(request: HttpRequest, form: SearchForm) -> dict:
-    """What the search form needs to show the query it was given."""
+    """What the search form needs to show the query it was given. A filter is on (its box
+    ticked) for any value FlagField reads as on: 1, true, on or yes."""
+    on = [name for name in FLAGS if (request.GET.get(name) or "").strip().lower() in TRUE_VALUES]
     return {
         "form": form,
-        "query": request.GET,
+        "flags": [(form[name], name in on) for name in FLAGS],
         "selected_radius": request.GET.get("radius") or str(DEFAULT_RADIUS),
         "selected_kinds": request.GET.getlist("kind"),
-        "filters_on": sum(request.GET.get(f) == "1" for f in FLAGS)
-        + len(request.GET.getlist("kind")),
+        "filters_on": len(on) + len(request.GET.getlist("kind")),
     }
 
 

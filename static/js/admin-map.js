@@ -1,15 +1,18 @@
 // The Location change form's map: click it or drag the pin to fill in the latitude and
 // longitude (marked "set by hand"); typing coordinates moves the pin. Without JavaScript,
 // or if Leaflet did not load, staff type the numbers and the map stays hidden.
+import { leaflet, makeMap, pageData, placeZoom } from "./map.js";
+
 const panel = document.getElementById("admin-map-panel");
 const canvas = document.getElementById("admin-map");
-const dataNode = document.getElementById("admin-map-data");
+const data = pageData("admin-map-data");
 const latInput = document.getElementById("id_latitude");
 const lngInput = document.getElementById("id_longitude");
 const precisionInput = document.getElementById("id_location_precision");
+const L = leaflet();
 
-if (panel && canvas && dataNode && latInput && lngInput && window.L) {
-  setUp(window.L, JSON.parse(dataNode.textContent));
+if (panel && canvas && data && latInput && lngInput && L) {
+  setUp(data);
 }
 
 function readPoint() {
@@ -20,17 +23,13 @@ function readPoint() {
   return valid ? [lat, lng] : null;
 }
 
-function setUp(L, data) {
+function setUp(data) {
   // Beside the coordinates it sets, in the form's Map section.
   const fieldset = latInput.closest("fieldset");
   if (fieldset) fieldset.append(panel);
   panel.hidden = false;
 
-  const map = L.map(canvas, { scrollWheelZoom: false });
-  L.tileLayer(data.tiles.url, {
-    attribution: data.tiles.attribution,
-    maxZoom: data.tiles.max_zoom,
-  }).addTo(map);
+  const map = makeMap(canvas, data.tiles);
 
   let pin = null;
   function placePin(point) {
@@ -62,7 +61,7 @@ function setUp(L, data) {
   const start = readPoint();
   if (start) {
     const approximate = precisionInput && precisionInput.value === "zip_centroid";
-    map.setView(start, Math.min(approximate ? 13 : 16, data.tiles.max_zoom));
+    map.setView(start, placeZoom(data.tiles, approximate));
     placePin(start);
   } else {
     map.setView(data.center, data.zoom);

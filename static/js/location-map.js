@@ -1,23 +1,21 @@
 // The detail page's small map: one marker on the place. Rendered hidden; without
 // JavaScript, or if Leaflet did not load, the address and the Directions link remain.
-const container = document.getElementById("location-map");
-const dataNode = document.getElementById("location-map-data");
+import { leaflet, makeMap, pageData, placeZoom } from "./map.js";
 
-if (container && dataNode && window.L) {
-  drawMap(window.L, container, JSON.parse(dataNode.textContent));
+const container = document.getElementById("location-map");
+const place = pageData("location-map-data");
+const L = leaflet();
+
+if (container && place && L) {
+  drawMap(container, place);
 }
 
-function drawMap(L, container, place) {
+function drawMap(container, place) {
   container.hidden = false;
-  const map = L.map(container, { scrollWheelZoom: false });
-  L.tileLayer(place.tiles.url, {
-    attribution: place.tiles.attribution,
-    maxZoom: place.tiles.max_zoom,
-    detectRetina: true, // sharp tiles on high-density phone screens
-  }).addTo(map);
+  const map = makeMap(container, place.tiles, { retina: true }); // sharp tiles on phones
   const point = [place.lat, place.lng];
   // A ZIP-centre position is approximate: show the neighbourhood, not a street corner.
-  map.setView(point, Math.min(place.approximate ? 13 : 16, place.tiles.max_zoom));
+  map.setView(point, placeZoom(place.tiles, place.approximate));
   // A drawn circle, not Leaflet's default pin: that pin's image path is guessed from the
   // stylesheet and breaks once static file names are hashed. The map's name says whose it is.
   L.circleMarker(point, {

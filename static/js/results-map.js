@@ -1,27 +1,26 @@
 // The results map: numbered markers linked both ways with the numbered list.
 // The map and the "Show on map" buttons are rendered hidden; without JavaScript, or if
 // Leaflet did not load, they stay hidden and the list carries every piece of information.
+import { leaflet, makeMap, pageData } from "./map.js";
+
 const container = document.getElementById("results-map");
-const dataNode = document.getElementById("results-map-data");
+const data = pageData("results-map-data");
+const L = leaflet();
 const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-if (container && dataNode && window.L) {
-  drawMap(window.L, container, JSON.parse(dataNode.textContent));
+if (container && data && L) {
+  drawMap(container, data);
 }
 
-function drawMap(L, container, data) {
+function drawMap(container, data) {
   container.hidden = false;
   const caption = document.getElementById("results-map-caption");
   if (caption) caption.hidden = false;
   container.closest(".results-layout")?.classList.add("has-map");
 
   // No fading: a closed popup leaves at once instead of lingering beside the next one.
-  const map = L.map(container, { scrollWheelZoom: false, fadeAnimation: false });
-  L.tileLayer(data.tiles.url, {
-    attribution: data.tiles.attribution,
-    maxZoom: data.tiles.max_zoom,
-    detectRetina: true, // sharp tiles on high-density phone screens
-  }).addTo(map);
+  // Retina: sharp tiles on high-density phone screens.
+  const map = makeMap(container, data.tiles, { retina: true, fadeAnimation: false });
 
   // The view comes first: Leaflet draws layers (and their elements) only once it has one.
   const searched = [data.point.lat, data.point.lng];
@@ -45,7 +44,7 @@ function drawMap(L, container, data) {
     // overlap, and twenty more tab stops would slow the keyboard down. Each list item's
     // "Show on map" button is the keyboard's way to its marker.
     const marker = L.marker([place.lat, place.lng], {
-      icon: numberedIcon(L, place.n),
+      icon: numberedIcon(place.n),
       title: name,
       keyboard: false,
       riseOnHover: true,
@@ -72,7 +71,7 @@ function drawMap(L, container, data) {
   }
 }
 
-function numberedIcon(L, n) {
+function numberedIcon(n) {
   const number = document.createElement("span");
   number.textContent = String(n);
   return L.divIcon({
