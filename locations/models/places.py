@@ -301,12 +301,6 @@ class Location(PlaceFields):
         *[name for name, _label in OFFERINGS],
     ]  # fmt: skip
 
-    # What the duplicate checks compare; a save that changes none of them checks nothing.
-    DUPLICATE_FIELDS = {
-        "name", "street_address", "address_line2", "city", "state", "zip_code",
-        "latitude", "longitude", "location_precision", "status",
-    }  # fmt: skip
-
     class Meta:
         ordering = ["name"]
         constraints = [
