@@ -7,7 +7,7 @@ WORKERS ?= 3
 # The local server runs in DEBUG mode unless told otherwise (it serves demo data).
 export DEBUG ?= true
 
-.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse fuzz clean proxy
+.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse fuzz clean proxy backup restore
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,15 @@ proxy: install
 		--access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms' & gunicorn=$$!; \
 	trap 'kill $$gunicorn' EXIT INT TERM; \
 	$(NGINX) -p $(CURDIR)/.proxy -c $(CURDIR)/.proxy/nginx.conf -g 'daemon off;'
+
+# A dated pg_dump of the database into backups/; `make restore FILE=backups/....dump` loads
+# one into an empty database (FORCE=1 to replace a database that has tables).
+backup: install
+	$(BIN)/python -m naloxone_finder.backup dump
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/naloxone-finder-....dump [FORCE=1]"; exit 2; }
+	$(BIN)/python -m naloxone_finder.backup restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 test: install
 	$(BIN)/ruff check .
