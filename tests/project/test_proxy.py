@@ -58,10 +58,10 @@ def request(port: int, method: str, path: str, body=None, headers=None, timeout:
         conn.close()
 
 
-def wait_until_up(port: int, process: subprocess.Popen, name: str) -> None:
+def wait_until_up(port: int, process: subprocess.Popen, name: str, log: Path) -> None:
     for _ in range(150):  # 30 s at most
         if process.poll() is not None:
-            raise RuntimeError(f"{name} exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
         try:
             if request(port, "GET", "/healthz", timeout=2)[0] == 200:
                 return
@@ -124,6 +124,8 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     assert collected.returncode == 0, collected.stderr
 
     gunicorn_port, nginx_port = free_port(), free_port()
+    run_dir = tmp_path_factory.mktemp("nginx")
+    gunicorn_log, nginx_log = run_dir / "gunicorn.log", run_dir / "nginx.log"
     gunicorn = subprocess.Popen(
         [
             *[sys.executable, "-m", "gunicorn", "naloxone_finder.wsgi"],
@@ -132,9 +134,8 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=gunicorn_log.open("w"),
     )
-    run_dir = tmp_path_factory.mktemp("nginx")
     config = run_dir / "nginx.conf"
     config.write_text(
         render(
@@ -149,11 +150,11 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     nginx = subprocess.Popen(
         [NGINX, "-p", str(run_dir), "-c", str(config), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=nginx_log.open("w"),
     )
     try:
-        wait_until_up(gunicorn_port, gunicorn, "gunicorn")
-        wait_until_up(nginx_port, nginx, "nginx")
+        wait_until_up(gunicorn_port, gunicorn, "gunicorn", gunicorn_log)
+        wait_until_up(nginx_port, nginx, "nginx", nginx_log)
         yield Stack(nginx_port, gunicorn_port)
     finally:
         stop(nginx)
@@ -161,18 +162,27 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def trickling(port: int, sockets: int):
-    """Clients that send a request's headers one short line every half second (for 8 s at
-    most), as a slow or hostile client would; closed when the block ends."""
+def trickling(port: int, sockets: int, part: str = "headers"):
+    """Clients that send a request's headers (or its body) a few bytes every half second
+    (for 8 s at most), as a slow or hostile client would; closed when the block ends."""
     done = threading.Event()
+    if part == "headers":
+        start, piece = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"X-Slow: x\r\n"
+    else:
+        # With a CSRF cookie, so the app reads the body (to find the form's token).
+        start = b"POST /suggest/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken=%s\r\n" % (
+            b"a" * 32
+        )
+        start += b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        piece = b"a=b&"
 
     def trickle(sock: socket.socket) -> None:
         with contextlib.suppress(OSError):
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            for n in range(16):
+            sock.sendall(start)
+            for _ in range(16):
                 if done.wait(0.5):
                     break
-                sock.sendall(b"X-Slow-%d: x\r\n" % n)
+                sock.sendall(piece)
 
     opened = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(sockets)]
     threads = [threading.Thread(target=trickle, args=(sock,), daemon=True) for sock in opened]
@@ -189,16 +199,18 @@ def trickling(port: int, sockets: int):
             sock.close()
 
 
-def test_slow_clients_do_not_hold_the_workers_behind_nginx(stack):
-    with trickling(stack.nginx, 2):
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_slow_clients_do_not_hold_the_workers_behind_nginx(stack, part):
+    with trickling(stack.nginx, 2, part):
         status, _, body = request(stack.nginx, "GET", "/healthz", timeout=5)
 
     assert status == 200
     assert json.loads(body) == {"status": "ok"}
 
 
-def test_without_nginx_the_same_slow_clients_hold_both_workers(stack):
-    with trickling(stack.gunicorn, 2), pytest.raises(TimeoutError):
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_without_nginx_the_same_slow_clients_hold_both_workers(stack, part):
+    with trickling(stack.gunicorn, 2, part), pytest.raises(TimeoutError):
         request(stack.gunicorn, "GET", "/healthz", timeout=3)
 
     # Once they are gone the workers are free again.
