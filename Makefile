@@ -7,7 +7,7 @@ WORKERS ?= 3
 # The local server runs in DEBUG mode unless told otherwise (it serves demo data).
 export DEBUG ?= true
 
-.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse fuzz clean
+.PHONY: install run test lint format migrations-check db-stop superuser bench lighthouse fuzz clean proxy backup restore
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,35 @@ run: install
 	@echo "Create an admin login with: make superuser   (then sign in at http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
 	$(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --timeout 120 --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+
+# The site behind nginx as deployed (naloxone_finder/deploy/nginx.conf): nginx on PORT,
+# gunicorn on UPSTREAM_PORT behind it; needs Debian's nginx (apt-get install nginx-light).
+UPSTREAM_PORT ?= 8001
+NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
+proxy: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_zipcodes
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	mkdir -p .proxy
+	$(BIN)/python -m naloxone_finder.deploy.nginx --listen 127.0.0.1:$(PORT) \
+		--upstream 127.0.0.1:$(UPSTREAM_PORT) --run-dir $(CURDIR)/.proxy --user $$(id -un) \
+		> .proxy/nginx.conf
+	@echo "Naloxone Finder is at http://127.0.0.1:$(PORT)/ (nginx, in front of gunicorn on $(UPSTREAM_PORT))"
+	TRUSTED_PROXY_COUNT=1 $(BIN)/gunicorn naloxone_finder.wsgi --bind 127.0.0.1:$(UPSTREAM_PORT) \
+		--workers $(WORKERS) --timeout 120 --access-logfile - \
+		--access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms' & gunicorn=$$!; \
+	trap 'kill $$gunicorn' EXIT INT TERM; \
+	$(NGINX) -p $(CURDIR)/.proxy -c $(CURDIR)/.proxy/nginx.conf -g 'daemon off;'
+
+# A dated pg_dump of the database into backups/; `make restore FILE=backups/....dump` loads
+# one into an empty database (FORCE=1 to replace a database that has tables).
+backup: install
+	$(BIN)/python -m naloxone_finder.backup dump
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/naloxone-finder-....dump [FORCE=1]"; exit 2; }
+	$(BIN)/python -m naloxone_finder.backup restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 test: install
 	$(BIN)/ruff check .
