@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..domain.addresses import address_parts, normalize_address
 from ..domain.geo import miles_between
+from ..domain.validators import control_character
 from ..models import Location, OpeningHours, ZipCode
 from ..models.places import unique_slug
 from ..services import geocoding
@@ -264,6 +265,10 @@ class _Batch:
         values, errors = {}, {}
         for column, cell in zip(self.columns, cells, strict=True):
             cell = cell.strip()
+            if found := control_character(cell):
+                # Checked first: PostgreSQL's COPY would refuse a NUL after the dry run passed.
+                errors[column] = f"holds a control character ({found}); remove it"
+                continue
             if not column:
                 if cell:
                     errors[""] = f'a cell under a column with no name holds "{cell}"'
