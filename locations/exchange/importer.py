@@ -194,7 +194,8 @@ class _Batch:
             external_id = (
                 read_external_id(cells[position]) if len(cells) == len(self.columns) else ""
             )
-            if external_id:
+            # An ID with a control character is refused by its row; it cannot be looked up.
+            if external_id and not control_character(external_id):
                 lines_of[external_id].append(line)
         self._load(list(lines_of))
         return [self._check_row(line, cells, lines_of) for line, cells in self.records]
