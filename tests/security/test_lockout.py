@@ -89,5 +89,5 @@ def test_it_does_not_extend_a_lockout_for_failures_during_it(client, staffer):
 
 
 def test_it_locks_out_for_a_quarter_of_an_hour_by_default(settings):
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is False
