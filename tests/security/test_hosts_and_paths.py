@@ -46,6 +46,13 @@ def test_its_bad_host_page_is_plain_and_in_the_language_of_the_address(client, p
     assert 'hreflang="' not in english.content.decode()  # no language links to build
 
 
+def test_it_answers_a_bad_host_with_a_400_before_redirecting_to_https(client, production):
+    production.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/search?near=10001", HTTP_HOST="evil.example").status_code == 400
+    assert client.get("/", HTTP_HOST=HOST).status_code == 301
+
+
 def test_its_api_answers_a_bad_host_with_a_json_400(client, production):
     response = client.get("/api/v1/states", HTTP_HOST="evil.example")
 
