@@ -40,7 +40,8 @@ def route_values(place: Location) -> dict[str, str]:
     }
 
 
-def _walk(patterns, namespace: str | None, found: list[str]) -> None:
+def _walk(patterns, namespace: str | None, found: list[tuple[str, list[str]]]) -> None:
+    """Add (name, parameters) of each named route under patterns to found."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":

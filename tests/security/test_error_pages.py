@@ -16,6 +16,7 @@ def broken(client, production, monkeypatch):
     """The "About naloxone" page fails with a bug; the client answers as the server would."""
 
     def fail(*args, **kwargs):
+        """Stand in for the page's rendering, and fail."""
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(locations.web.pages, "render", fail)

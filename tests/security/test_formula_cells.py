@@ -35,6 +35,7 @@ def is_formula(cell: str) -> bool:
 
 
 def cells_of(text: str) -> list[str]:
+    """Every cell of a CSV text, row after row."""
     return [cell for record in csv.reader(io.StringIO(text)) for cell in record]
 
 

@@ -16,6 +16,12 @@ RIGHT = "the-right-password-42"
 ADDRESSES = ["203.0.113.5", "198.51.100.7", "192.0.2.44", "203.0.113.77", "198.51.100.99"]
 
 
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings):
+    """A fast password hash: these tests sign in dozens of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def staffer():
     return make_outreach_staff("outreach", password=RIGHT)
