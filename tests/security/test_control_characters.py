@@ -45,7 +45,7 @@ def test_it_refuses_a_nul_in_an_api_path_with_a_json_400(client):
     assert "control character (U+0000)" in response.json()["error"]
 
 
-@pytest.mark.parametrize("path", ["/locations/%00/", "/es/states/%1b/", "/search%0a", "/%09/x"])
+@pytest.mark.parametrize("path", ["/locations/%00/", "/states/%1b/", "/search%0a", "/%09/x"])
 def test_it_refuses_a_control_character_in_a_page_path_with_a_400(client, path):
     response = client.get(path)
 
