@@ -74,11 +74,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "locations.api.middleware.ApiMiddleware",
+    # Before anything reads the request: NUL and other control characters get a 400.
+    "naloxone_finder.middleware.reject_control_characters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,6 +220,21 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features the pages may use: the location for "near me", sharing and copying the
+# embed code; every other powerful feature is off, for the site and anything it frames.
+UNUSED_BROWSER_FEATURES = [
+    "accelerometer", "ambient-light-sensor", "autoplay", "browsing-topics", "camera",
+    "display-capture", "encrypted-media", "gyroscope", "hid", "idle-detection",
+    "magnetometer", "microphone", "midi", "payment", "serial", "usb", "xr-spatial-tracking",
+]  # fmt: skip
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "web-share": ["self"],
+    "clipboard-write": ["self"],
+    **dict.fromkeys(UNUSED_BROWSER_FEATURES, []),
+}
+# The admin is the only sign-in: after it, with no safe "next", staff land on its index.
+LOGIN_REDIRECT_URL = "admin:index"
 
 
 def tile_origin(url: str) -> str:
@@ -248,16 +266,20 @@ CONTENT_SECURITY_POLICY = {
 # Listings not verified for this many days are in the admin's verification queue.
 VERIFY_AFTER_DAYS = positive_int("VERIFY_AFTER_DAYS", 90)
 
-# Failed admin logins: after AXES_FAILURE_LIMIT failures for one username from one
-# address, that pair is refused for AXES_COOLOFF_MINUTES; a success clears the count.
+# Failed admin logins: after AXES_FAILURE_LIMIT failures for one username (from any
+# addresses), that account is refused for AXES_COOLOFF_MINUTES, and so is one address
+# (IPv6: its /64) after as many failures for any usernames. The cool-off is short and
+# failures during it do not extend it, so that nobody can keep staff out for long; a
+# success clears the account's count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = positive_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=positive_int("AXES_COOLOFF_MINUTES", 60))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "locations.domain.clients.client_ip"
+AXES_COOLOFF_TIME = timedelta(minutes=positive_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "locations.domain.clients.lockout_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "locations.admin.lockout.locked_out"  # HTTP 429, admin/locked_out.html
 

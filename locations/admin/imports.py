@@ -9,7 +9,6 @@ changelist's current filters and search select, through the public CSV export's 
 """
 
 import contextlib
-import csv
 import io
 import os
 import re
@@ -36,7 +35,7 @@ from ..exchange.csv_export import (
     export_id,
     with_export_columns,
 )
-from ..exchange.csv_format import COLUMNS, spreadsheet_safe
+from ..exchange.csv_format import COLUMNS, SafeDictWriter
 from ..exchange.importer import ImportResult, import_rows
 from ..exchange.reading import FileError, column_key, read_csv
 from ..models import Location
@@ -186,7 +185,7 @@ def admin_csv_row(location: Location) -> dict[str, str]:
     """A row of the import format. A place keeps its own external_id, so importing the
     file again under the place's source updates it in place; a place added in the admin
     has none and is named by its slug, as in the public export."""
-    external_id = spreadsheet_safe(location.external_id) or export_id(location.slug)
+    external_id = location.external_id or export_id(location.slug)
     return {**csv_row(location), "external_id": external_id}
 
 
@@ -357,7 +356,7 @@ class LocationImportExportMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="no")
+        writer = SafeDictWriter(buffer, fieldnames=COLUMNS, restval="no")
         writer.writeheader()
         writer.writerow(TEMPLATE_EXAMPLE)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -15,4 +15,7 @@ def locked_out(request, original_response=None, credentials=None):
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": minutes,
     }
-    return render(request, "admin/locked_out.html", context, status=429)
+    response = render(request, "admin/locked_out.html", context, status=429)
+    # Failures during a lockout do not extend it: the cool-off is the longest wait.
+    response["Retry-After"] = str(round(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response

@@ -41,6 +41,13 @@ def declare_shared_responses(responses: dict) -> None:
             {"description": "Not Modified: If-None-Match named the current ETag. No body."},
         )
     responses.setdefault(
+        400,
+        {
+            "description": "Bad Request: the address or a parameter holds a control character",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+    )
+    responses.setdefault(
         429,
         {
             "description": "Too Many Requests: this address used up its allowance (API_RATE_LIMIT)",
@@ -57,7 +64,8 @@ def declare_shared_responses(responses: dict) -> None:
 
 
 class PublicAPI(NinjaAPI):
-    """The API, with a schema that also declares the shared answers (304, 429, headers)."""
+    """The API, with a schema that also declares the shared answers (304, 400, 429,
+    headers)."""
 
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)

@@ -39,3 +39,12 @@ def client_network(request: HttpRequest) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(address), 64), strict=False))
     return str(address)
+
+
+def lockout_address(request: HttpRequest) -> str:
+    """The address the sign-in lockout counts: the client's IPv4 address, or the first
+    address of its IPv6 /64, so that a whole /64 shares one count as with the other limits."""
+    address = ipaddress.ip_address(client_ip(request))
+    if address.version == 6 and not address.ipv4_mapped:
+        return str(ipaddress.IPv6Network((int(address), 64), strict=False).network_address)
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)

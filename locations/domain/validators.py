@@ -1,6 +1,8 @@
-"""Checks shared by the models' fields: ZIP codes, coordinates and time zones."""
+"""Checks shared by the models' fields: ZIP codes, coordinates and time zones; and the
+control characters no text the site takes in may hold."""
 
 import functools
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -21,3 +23,15 @@ def known_timezones() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value and value not in known_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+# Control characters: PostgreSQL cannot store NUL in text at all, and the others are never
+# typed by a person. Tab, line feed and carriage return are kept: a description has lines.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in text, named like U+0000, or None when it has none."""
+    if match := CONTROL_CHARACTER.search(text):
+        return f"U+{ord(match[0]):04X}"
+    return None

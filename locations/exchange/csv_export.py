@@ -7,7 +7,6 @@ public columns are ever loaded; staff-only fields (internal notes, who verified 
 and how, import provenance) cannot leak into a file because they are never read.
 """
 
-import csv
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ from django.utils import timezone
 from ..domain.hours import format_hours
 from ..domain.phones import format_phone
 from ..models import Location, OpeningHours
-from .csv_format import COLUMNS, OFFERING_COLUMNS, spreadsheet_safe
+from .csv_format import COLUMNS, OFFERING_COLUMNS, SafeDictWriter
 
 LICENCE = "Open data, reuse freely; please credit Naloxone Finder"
 # Columns the exports read: what the public pages and API show, nothing staff-only.
@@ -113,11 +112,11 @@ def csv_row(location: Location) -> dict[str, str]:
     verified = location.last_verified_on
     return {
         "external_id": export_id(location.slug),
-        "name": spreadsheet_safe(location.name),
+        "name": location.name,
         "kind": location.kind,
-        "street_address": spreadsheet_safe(location.street_address),
-        "address_line2": spreadsheet_safe(location.address_line2),
-        "city": spreadsheet_safe(location.city),
+        "street_address": location.street_address,
+        "address_line2": location.address_line2,
+        "city": location.city,
         "state": location.state,
         "zip_code": location.zip_code,
         "latitude": repr(location.latitude) if has_pin else "",
@@ -125,12 +124,12 @@ def csv_row(location: Location) -> dict[str, str]:
         "phone": phone_for_csv(location.phone),
         "website": location.website,
         "email": location.email,
-        "description": spreadsheet_safe(location.description),
+        "description": location.description,
         "status": location.status,
         "last_verified_on": verified.isoformat() if verified else "",
         "hours": format_hours(hours_of(location)),
         **{name: "yes" if getattr(location, name) else "no" for name in OFFERING_COLUMNS},
-        "languages": spreadsheet_safe("; ".join(location.languages)),
+        "languages": "; ".join(location.languages),
         "states_served": " ".join(location.states_served),
     }
 
@@ -147,7 +146,7 @@ def csv_lines(
 ) -> Iterator[str]:
     """The header, then each place made a row by `row`, in pieces of `batch` rows (one
     piece per row would make the server write thousands of tiny chunks)."""
-    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS)
+    writer = SafeDictWriter(_Echo(), fieldnames=COLUMNS)
     yield writer.writeheader()
     pending: list[str] = []
     for location in locations:

@@ -5,6 +5,7 @@ Each cell reader takes a stripped cell and returns the value to store, or raises
 ValueError with a message for the person fixing the file.
 """
 
+import csv
 import functools
 import math
 import re
@@ -36,6 +37,33 @@ FORMULA_START = re.compile(r"'*[=+\-@]")
 def spreadsheet_safe(value: str) -> str:
     """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula."""
     return "'" + value if FORMULA_START.match(value) else value
+
+
+# Cells a spreadsheet may read as they are: plain numbers (-73.98, +2, 1e5) and phone
+# numbers (+1 212 555 0100): they compute nothing and a quote would change their value.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|\+\d[\d ().-]*")
+
+
+def csv_cell(value):
+    """A value as every CSV we write holds it: text guarded against formulas, numbers kept."""
+    if not isinstance(value, str) or PLAIN_NUMBER.fullmatch(value):
+        return value
+    return spreadsheet_safe(value)
+
+
+class SafeDictWriter(csv.DictWriter):
+    """csv.DictWriter whose every cell goes through csv_cell: the one way the project
+    writes CSV, so that no export can hand a spreadsheet a formula."""
+
+    def writerow(self, rowdict):
+        """Write one row, each cell made safe."""
+        return super().writerow({key: csv_cell(value) for key, value in rowdict.items()})
+
+    def writerows(self, rowdicts):
+        """Write several rows, each cell made safe."""
+        return super().writerows(
+            {key: csv_cell(value) for key, value in row.items()} for row in rowdicts
+        )
 
 
 def unquoted(value: str) -> str:

@@ -35,6 +35,7 @@ from .csv_export import (
     export_locations,
     hours_of,
 )
+from .csv_format import SafeDictWriter
 from .hsds_tables import (
     BYDAY,
     END_OF_DAY,
@@ -87,7 +88,7 @@ class _HsdsTables:
                 max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
             )
             self.buffers[table] = buffer = io.StringIO(newline="")
-            writer = csv.DictWriter(buffer, fieldnames=[f["name"] for f in spec["fields"]])
+            writer = SafeDictWriter(buffer, fieldnames=[f["name"] for f in spec["fields"]])
             writer.writeheader()
             self.writers[table] = writer
         self.languages = _language_codes()

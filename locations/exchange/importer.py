@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..domain.addresses import address_parts, normalize_address
 from ..domain.geo import miles_between
+from ..domain.validators import control_character
 from ..models import Location, OpeningHours, ZipCode
 from ..models.places import unique_slug
 from ..services import geocoding
@@ -193,7 +194,8 @@ class _Batch:
             external_id = (
                 read_external_id(cells[position]) if len(cells) == len(self.columns) else ""
             )
-            if external_id:
+            # An ID with a control character is refused by its row; it cannot be looked up.
+            if external_id and not control_character(external_id):
                 lines_of[external_id].append(line)
         self._load(list(lines_of))
         return [self._check_row(line, cells, lines_of) for line, cells in self.records]
@@ -264,6 +266,10 @@ class _Batch:
         values, errors = {}, {}
         for column, cell in zip(self.columns, cells, strict=True):
             cell = cell.strip()
+            if found := control_character(cell):
+                # Checked first: PostgreSQL's COPY would refuse a NUL after the dry run passed.
+                errors[column] = f"holds a control character ({found}); remove it"
+                continue
             if not column:
                 if cell:
                     errors[""] = f'a cell under a column with no name holds "{cell}"'

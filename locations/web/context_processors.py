@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-from ..domain.site import absolute_url
+from ..domain.site import absolute_url, site_path
 from ..models import Location
 
 
@@ -22,12 +22,17 @@ def site(request):
     }
 
 
+def this_page(request) -> str:
+    """This page's path and query, made safe to link to (see site_path)."""
+    return site_path(request.get_full_path())
+
+
 def other_languages(request) -> list[dict]:
     """This same page, query included, in each language but the current one."""
     current = get_language()
-    here = request.get_full_path()
+    here = this_page(request)
     return [
-        {"code": code, "name": name, "url": translate_url(here, code)}
+        {"code": code, "name": name, "url": site_path(translate_url(here, code))}
         for code, name in settings.LANGUAGES
         if code != current
     ]
@@ -35,7 +40,7 @@ def other_languages(request) -> list[dict]:
 
 def alternate_languages(request) -> list[dict]:
     """Absolute URLs of this page in every language, for <link rel="alternate" hreflang>."""
-    here = request.get_full_path()
+    here = this_page(request)
     links = [
         {"code": code, "url": absolute_url(request, translate_url(here, code))}
         for code, _name in settings.LANGUAGES

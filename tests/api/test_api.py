@@ -326,9 +326,9 @@ def test_the_schema_declares_every_answer_of_every_operation(client):
     expected = {
         "/api/v1/locations": {"200", "304", "400", "429"},
         "/api/v1/locations.geojson": {"200", "304", "400", "429"},
-        "/api/v1/locations/{slug}": {"200", "304", "404", "429"},
-        "/api/v1/states": {"200", "304", "429"},
-        "/api/v1/states/{st}/cities": {"200", "304", "404", "429"},
+        "/api/v1/locations/{slug}": {"200", "304", "400", "404", "429"},
+        "/api/v1/states": {"200", "304", "400", "429"},
+        "/api/v1/states/{st}/cities": {"200", "304", "400", "404", "429"},
     }
     for path, statuses in expected.items():
         responses = paths[path]["get"]["responses"]
@@ -336,7 +336,7 @@ def test_the_schema_declares_every_answer_of_every_operation(client):
         assert "Retry-After" in responses["429"]["headers"]
         assert "ETag" in responses["200"]["headers"]
     for path_item in paths.values():
-        assert "429" in path_item["get"]["responses"]
+        assert {"400", "429"} <= set(path_item["get"]["responses"])
     geojson_content = paths["/api/v1/locations.geojson"]["get"]["responses"]["200"]["content"]
     assert list(geojson_content) == ["application/geo+json"]
     assert "/api/v1/docs" not in paths

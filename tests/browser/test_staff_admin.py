@@ -67,7 +67,7 @@ def test_too_many_wrong_passwords_show_the_lockout_page(page, site, outreach_wor
         sign_in(page, site, password="not-it")
 
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
-    expect(page.get_by_text("Please try again in 60 minutes.")).to_be_visible()
+    expect(page.get_by_text("Please try again in 15 minutes.")).to_be_visible()
     sign_in(page, site)
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
     # The browser logs the 429 itself; nothing else (no CSP violation) may appear.
