@@ -57,6 +57,8 @@ class Server:
         )
 
     def start(self, *settings: str) -> None:
+        self.settings = settings or getattr(self, "settings", ())
+        settings = self.settings
         options = [
             f"-c unix_socket_directories={self.socket_dir}",
             f"-p {self.port}",
