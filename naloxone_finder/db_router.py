@@ -159,6 +159,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("Database unavailable: %s", exception)
+        # The API answers the same in JSON itself (locations/api/app.py).
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"

@@ -133,6 +133,7 @@ def test_a_table_locked_past_the_statement_timeout_gives_503_fast_and_then_recov
             locker.execute("LOCK TABLE locations_location IN ACCESS EXCLUSIVE MODE")
             health, health_seconds = timed_get(f"{site}/healthz")
             page, page_seconds = timed_get(f"{site}/search?near=40.75,-73.99")
+            api, api_seconds = timed_get(f"{site}/api/v1/locations?near=40.75,-73.99")
             locker.rollback()
 
         assert health.status_code == 503
@@ -140,6 +141,11 @@ def test_a_table_locked_past_the_statement_timeout_gives_503_fast_and_then_recov
         assert page.status_code == 503
         assert "The directory is not answering right now" in page.text
         assert page_seconds < FAIL_FAST_SECONDS
+        assert api.status_code == 503
+        assert "not answering" in api.json()["error"]
+        assert api.headers["Cache-Control"] == "no-store"
+        assert api.headers["Retry-After"] == "30"
+        assert api_seconds < FAIL_FAST_SECONDS
         assert eventually_ok(f"{site}/healthz") == 200
         assert requests.get(f"{site}/search?near=40.75,-73.99", timeout=30).status_code == 200
 
