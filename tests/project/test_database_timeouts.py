@@ -5,14 +5,17 @@ accepts connections and never replies (the connect timeout), and the test run's 
 PostgreSQL with the listings table locked (the statement timeout)."""
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.processes import gunicorn, run_django
+from tests.processes import ROOT, gunicorn, run_django
 
 # The bound the site promises; the settings below make it answer well inside it.
 FAIL_FAST_SECONDS = 10
@@ -164,3 +167,35 @@ def test_the_timeouts_reach_the_database_session(replication):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1500ms", "naloxone-finder", "3"]
+
+
+def test_commands_run_without_the_statement_timeout_unless_told(replication):
+    show = [
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('SHOW statement_timeout'); print(c.fetchone()[0])",
+    ]
+    environment = {**os.environ, "DATABASE_URL": replication.primary_url}
+    environment.pop("DB_STATEMENT_TIMEOUT_MS", None)
+
+    default = subprocess.run(
+        [sys.executable, "manage.py", *show],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    told = subprocess.run(
+        [sys.executable, "manage.py", *show],
+        cwd=ROOT,
+        env={**environment, "DB_STATEMENT_TIMEOUT_MS": "2500"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert default.stdout.strip() == "0", default.stderr
+    assert told.stdout.strip() == "2500ms", told.stderr
