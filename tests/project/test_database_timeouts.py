@@ -4,78 +4,20 @@ gunicorn serves the project against a database that does not answer: a TCP liste
 accepts connections and never replies (the connect timeout), and the test run's own
 PostgreSQL with the listings table locked (the statement timeout)."""
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 import requests
 
+from tests.postgres_cluster import SilentThenForwarding
 from tests.processes import ROOT, gunicorn, run_django
 
 # The bound the site promises; the settings below make it answer well inside it.
 FAIL_FAST_SECONDS = 10
 TIMEOUTS = {"DB_CONNECT_TIMEOUT": "2", "DB_STATEMENT_TIMEOUT_MS": "1500", "DEBUG": "1"}
-
-
-class SilentThenForwarding:
-    """A TCP listener on 127.0.0.1 that accepts and never answers until told to forward,
-    then passes each new connection through to a PostgreSQL Unix socket."""
-
-    def __init__(self, socket_path: str):
-        self.socket_path = socket_path
-        self.forwarding = False
-        self.stopped = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            if not self.forwarding:
-                self.held.append(client)  # accepted, never answered
-                continue
-            server = socket.socket(socket.AF_UNIX)
-            server.connect(self.socket_path)
-            for source, target in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        source.settimeout(0.5)
-        with source:
-            while not self.stopped.is_set():
-                try:
-                    data = source.recv(65536)
-                except TimeoutError:
-                    continue
-                except OSError:
-                    break
-                if not data:
-                    break
-                try:
-                    target.sendall(data)
-                except OSError:
-                    break
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.listener.close()
-        for held in self.held:
-            held.close()
 
 
 def timed_get(url: str) -> tuple[requests.Response, float]:

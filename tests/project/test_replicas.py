@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from tests.postgres_cluster import wait_for, wait_for_replay
+from tests.postgres_cluster import SilentThenForwarding, wait_for, wait_for_replay
 from tests.processes import gunicorn, run_django
 
 NAME = "Harbor Street Pharmacy"
@@ -169,6 +169,23 @@ def test_a_lagging_replica_is_skipped(replication, place):
     finally:
         rename(replication, place, NAME)
         wait_for_replay(replication.primary, replication.standby, "naloxone")
+
+
+def test_a_replica_that_never_answers_is_skipped(replication, place):
+    silent = SilentThenForwarding(
+        f"{replication.standby.socket_dir}/.s.PGSQL.{replication.standby.port}"
+    )
+    replica = f"postgres://postgres@127.0.0.1:{silent.port}/naloxone"
+    env = site_env(replication, DATABASE_REPLICA_URLS=replica, DB_CONNECT_TIMEOUT="2")
+    try:
+        with gunicorn(**env) as site:
+            pages = [requests.get(f"{site}/locations/{place}/", timeout=60) for _ in range(3)]
+
+            assert silent.held, "the site never tried the silent replica"
+            assert [page.status_code for page in pages] == [200, 200, 200]
+            assert all(NAME in page.text for page in pages)
+    finally:
+        silent.close()
 
 
 def test_with_the_standby_down_public_pages_answer_from_the_primary(replication, site, place):
