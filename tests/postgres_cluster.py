@@ -38,6 +38,9 @@ def new_folder(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)
     if SYSTEM_USER:
+        from pgserver.utils import ensure_user_exists
+
+        ensure_user_exists(SYSTEM_USER)  # as pgserver itself does for the embedded server
         shutil.chown(folder, SYSTEM_USER, SYSTEM_USER)
     return folder
 
@@ -60,13 +63,13 @@ class Server:
         )
 
     def start(self, *settings: str) -> None:
+        """Start the server; started again without settings, it uses the last ones."""
         self.settings = settings or getattr(self, "settings", ())
-        settings = self.settings
         options = [
             f"-c unix_socket_directories={self.socket_dir}",
             f"-p {self.port}",
             "-c listen_addresses=''",
-            *settings,
+            *self.settings,
         ]
         run(
             "pg_ctl",
