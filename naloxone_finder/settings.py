@@ -10,6 +10,8 @@ import xstatic.pkg.leaflet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from naloxone_finder.database import connection_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -75,6 +77,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Public reads may use a replica; staff, admin and writes use the primary.
+    "naloxone_finder.db_router.ReplicaMiddleware",
+    "naloxone_finder.db_router.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +130,38 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL database.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Fail fast on a sick database (see naloxone_finder/database.py): a hung or unreachable
+# server gives /healthz 503 and the error page in seconds, not a worker held until killed.
+DB_TIMEOUTS = {
+    "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
+    "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", default=5000),
+    "tcp_user_timeout_ms": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
+}
+# Imports (admin and command) run long statements: their own limit, 0 for none.
+DB_IMPORT_STATEMENT_TIMEOUT_MS = env.int("DB_IMPORT_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"]["OPTIONS"] = connection_options(
+    DATABASES["default"].get("OPTIONS", {}), application_name="naloxone-finder", **DB_TIMEOUTS
+)
+
+# Read replicas: public reads go to one that is up and not lagging, everything else to the
+# primary (naloxone_finder/db_router.py).
+for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    replica = env.db_url_config(url)
+    replica.update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True)
+    replica["OPTIONS"] = connection_options(
+        replica.get("OPTIONS", {}),
+        application_name=f"naloxone-finder replica_{number}",
+        **DB_TIMEOUTS,
+    )
+    # Tests never create a database for a replica: it mirrors the primary's.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+REPLICA_DATABASES = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5)
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["naloxone_finder.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

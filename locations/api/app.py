@@ -6,6 +6,7 @@ unknown paths and wrong methods) is added in middleware.py; `PublicAPI` declares
 the schema.
 """
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -107,3 +108,16 @@ def not_found(request: HttpRequest, exc: Http404):
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
     return api.create_response(request, {"error": str(exc)}, status=exc.status_code)
+
+
+def database_unavailable(request: HttpRequest, exc: Exception):
+    """A database that times out or cannot be reached: 503, try again shortly (the pages
+    get the same from naloxone_finder.db_router.DatabaseUnavailableMiddleware)."""
+    message = "The directory's database is not answering. Try again in a minute."
+    response = api.create_response(request, {"error": message}, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+for database_error in (OperationalError, InterfaceError):
+    api.add_exception_handler(database_error, database_unavailable)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -152,6 +153,9 @@ def import_rows(
     with transaction.atomic() if not dry_run else contextlib.nullcontext():
         if not dry_run:
             with connection.cursor() as cursor:
+                # Longer than a page's limit: waiting for another import, then COPY.
+                timeout = int(settings.DB_IMPORT_STATEMENT_TIMEOUT_MS)
+                cursor.execute(f"SET LOCAL statement_timeout = {timeout}")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         batch = _Batch(source, columns, records)
         result.rows = batch.check()

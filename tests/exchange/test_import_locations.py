@@ -628,12 +628,13 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows():
         _queries_to_import(_rows(100, hours="Sun 12:00-16:00", phone="212-555-0100")),
     )
 
-    # Creating: savepoint, advisory lock, existing rows, ZIP codes, slugs in use, ids,
-    # COPY locations, COPY hours, history of the locations, of the hours, release savepoint.
-    assert first == (11, 11)
-    # Again: savepoint, lock, existing rows, their hours, ZIP codes, release.
-    assert again == (6, 6)
-    # Changed: savepoint, lock, existing rows, their hours, ZIP codes, scratch table
+    # Creating: savepoint, statement timeout, advisory lock, existing rows, ZIP codes,
+    # slugs in use, ids, COPY locations, COPY hours, history of the locations, of the
+    # hours, release savepoint.
+    assert first == (12, 12)
+    # Again: savepoint, timeout, lock, existing rows, their hours, ZIP codes, release.
+    assert again == (7, 7)
+    # Changed: savepoint, timeout, lock, existing rows, their hours, ZIP codes, scratch table
     # (CREATE, COPY, UPDATE ... FROM, DROP), history of the old hours, DELETE them, COPY
     # the new, history of the locations, of the new hours, release.
-    assert changed == (15, 15)
+    assert changed == (16, 16)

@@ -256,10 +256,10 @@ def test_an_import_flags_duplicates_in_a_fixed_number_of_queries(size, django_as
     rows.append(csv_row(1000, name="Other Name", street_address="1 Broadway"))
     rows.append(csv_row(1001, name="Place 2", latitude=rows[0]["latitude"], street_address="x"))
 
-    # 1 lock, 2 existing rows (none, so no hours query), 3 ZIPs, 4 taken slugs, 5 ids,
-    # 6 COPY locations, 7 their history, 8 same address, 9 nearby, 10 store the pairs;
-    # savepoints 2 more.
-    with django_assert_num_queries(12):
+    # 1 statement timeout, 2 lock, 3 existing rows (none, so no hours query), 4 ZIPs,
+    # 5 taken slugs, 6 ids, 7 COPY locations, 8 their history, 9 same address, 10 nearby,
+    # 11 store the pairs; savepoints 2 more.
+    with django_assert_num_queries(13):
         result = import_csv(*rows)
 
     assert result.duplicates == 2

@@ -1,0 +1,37 @@
+"""Connection settings that make a sick database fail fast instead of hanging workers.
+
+Used by settings.py for the primary and every replica. libpq (through psycopg) gives up
+connecting after DB_CONNECT_TIMEOUT seconds, PostgreSQL cancels any statement running
+longer than DB_STATEMENT_TIMEOUT_MS, and on TCP connections the kernel drops a
+connection whose data has gone unacknowledged for DB_TCP_USER_TIMEOUT_MS (keepalives
+find a dead peer on an idle persistent connection). No Django imports: settings use it.
+"""
+
+
+def connection_options(
+    options: dict,
+    *,
+    connect_timeout: int,
+    statement_timeout_ms: int,
+    tcp_user_timeout_ms: int,
+    application_name: str,
+) -> dict:
+    """DATABASES[...]["OPTIONS"] with the timeouts added to what the URL already gave.
+
+    A value of 0 leaves that limit out (libpq's and PostgreSQL's "no limit")."""
+    result = dict(options)
+    result.setdefault("application_name", application_name)
+    if connect_timeout:
+        # libpq counts at least 2 seconds, per address a host name resolves to.
+        result.setdefault("connect_timeout", max(2, connect_timeout))
+    if tcp_user_timeout_ms:
+        result.setdefault("tcp_user_timeout", tcp_user_timeout_ms)
+        result.setdefault("keepalives", 1)
+        result.setdefault("keepalives_idle", 30)
+        result.setdefault("keepalives_interval", 10)
+        result.setdefault("keepalives_count", 3)
+    if statement_timeout_ms:
+        # Kept after any -c options the URL already had.
+        setting = f"-c statement_timeout={statement_timeout_ms}"
+        result["options"] = f"{result['options']} {setting}" if "options" in result else setting
+    return result
