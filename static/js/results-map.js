@@ -121,7 +121,8 @@ function drawMap() {
     element.setAttribute("aria-label", name);
     // Popups keep clear of the zoom buttons (top left, 44 px wide) and of the edges.
     marker.bindPopup(popupContent(place), {
-      maxWidth: Math.max(160, Math.min(300, container.clientWidth - 96)),
+      // Narrow enough to fit beside them: the content has 60 px of margins and the close button.
+      maxWidth: Math.max(120, Math.min(300, container.clientWidth - 150)),
       autoPanPaddingTopLeft: L.point(64, 16),
       autoPanPaddingBottomRight: L.point(16, 16),
     });
