@@ -22,29 +22,41 @@ def on_first_screen(locator) -> dict:
     return found
 
 
+FILTERS_ON = "near=10001&radius=5&no_prescription=1&kind=pharmacy&kind=clinic"
+
+
 @pytest.mark.parametrize(
-    "query",
-    ["near=10001", "near=10001&radius=5&no_prescription=1&kind=pharmacy&kind=clinic"],
+    ("language", "query", "demo_banner"),
+    [
+        ("", "near=10001", False),
+        ("", FILTERS_ON, False),
+        # The longest first screen: Spanish, filters on and the demo-data banner.
+        ("/es", FILTERS_ON, True),
+    ],
 )
 def test_the_first_result_can_be_called_and_reached_from_the_first_screen(
-    page, site, directory, query
+    page, site, directory, language, query, demo_banner
 ):
-    page.goto(f"{site}/search?{query}")
+    if demo_banner:
+        from tests.factories import make_location
+
+        make_location(name="Demo Far Away", latitude=41.5, longitude=-74.5, is_demo=True)
+    page.goto(f"{site}{language}/search?{query}")
     page.wait_for_load_state("load")
+    expect(page.locator(".demo-banner")).to_have_count(1 if demo_banner else 0)
 
     first = page.locator("li[data-result='1']")
     expect(first.locator("h3")).to_have_text("Chelsea Corner Pharmacy")
     for part in ["h3", ".distance", ".open-status"]:
         on_first_screen(first.locator(part))
-    call = first.get_by_role("link", name="Call (212) 555-0142")
-    directions = first.get_by_role(
-        "link", name=re.compile(r"^Directions ?: Chelsea Corner Pharmacy$")
-    )
+    call = first.locator("a[href^='tel:']")
+    directions = first.locator("a[href^='https://www.google.com/maps/dir/?']")
     for button in [call, directions]:
         found = on_first_screen(button)
         assert found["height"] >= 44 and found["width"] >= 44, found
     assert call.get_attribute("href") == "tel:+12125550142"
-    assert directions.get_attribute("href").startswith("https://www.google.com/maps/dir/?")
+    assert "(212) 555-0142" in call.inner_text()
+    expect(directions).to_have_accessible_name(re.compile(r": Chelsea Corner Pharmacy$"))
     assert page.console_errors == []
 
 
