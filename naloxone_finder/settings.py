@@ -114,7 +114,10 @@ TEMPLATES = [
                 "locations.web.context_processors.site",
             ],
             # Template tags live with the pages that use them, not in the app's root.
-            "libraries": {"sharing": "locations.web.templatetags.sharing"},
+            "libraries": {
+                "sharing": "locations.web.templatetags.sharing",
+                "cards": "locations.web.templatetags.cards",
+            },
         },
     },
 ]

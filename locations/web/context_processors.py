@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import translate_url
 from django.utils.translation import get_language
 
@@ -19,6 +20,8 @@ def site(request):
         # Lazy too: only public pages show the language switcher.
         "other_languages": lambda: other_languages(request),
         "alternate_languages": lambda: alternate_languages(request),
+        # The link-preview image (og:image), absolute as link previews need it.
+        "og_image": lambda: og_image(request),
     }
 
 
@@ -47,3 +50,9 @@ def alternate_languages(request) -> list[dict]:
     ]
     default = next(link for link in links if link["code"] == settings.LANGUAGE_CODE)
     return [*links, {"code": "x-default", "url": default["url"]}]
+
+
+def og_image(request) -> str:
+    """The absolute URL of the 1200×630 link-preview image in the page's language."""
+    name = "img/og-image-es.png" if get_language() == "es" else "img/og-image.png"
+    return absolute_url(request, static(name))

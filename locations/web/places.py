@@ -1,7 +1,5 @@
 """A place's own pages: its detail page (the permalink people share) and its flyer."""
 
-from urllib.parse import urlencode
-
 from django.http import (
     Http404,
     HttpRequest,
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from ..domain.site import absolute_url, tile_settings
 from ..models import Location
+from .directions import directions_url
 from .structured_data import structured_data
 
 
@@ -76,19 +75,3 @@ def location_map(location: Location) -> dict | None:
         "approximate": location.is_approximate,
         "tiles": tile_settings(),
     }
-
-
-def directions_url(location: Location) -> str:
-    """A maps link that phones open in their own maps app; "" for a program that mails
-    naloxone or a place with neither a street address nor a position."""
-    if location.kind == Location.Kind.MAIL_BASED:
-        return ""
-    if location.street_address and not location.is_approximate:
-        destination = ", ".join(
-            [location.street_address, location.city, f"{location.state} {location.zip_code}"]
-        )
-    elif location.latitude is not None:
-        destination = f"{location.latitude},{location.longitude}"
-    else:
-        return ""
-    return "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})

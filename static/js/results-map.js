@@ -1,26 +1,95 @@
 // The results map: numbered markers linked both ways with the numbered list.
-// The map and the "Show on map" buttons are rendered hidden; without JavaScript, or if
-// Leaflet did not load, they stay hidden and the list carries every piece of information.
-import { leaflet, makeMap, pageData } from "./map.js";
+// The map, the list/map toggle and the "Show on map" buttons are rendered hidden; without
+// JavaScript, or if Leaflet did not load, they stay hidden and the list carries every
+// piece of information.
+//
+// Wide screens show list and map side by side, and fetch Leaflet at once. Narrow screens
+// show the list, with a List / Map toggle: Leaflet (script and stylesheet) is fetched only
+// when the map is asked for, and choosing a marker shows that place's card under the map.
+import { loadLeaflet, makeMap, pageData } from "./map.js";
 
 const container = document.getElementById("results-map");
 const data = pageData("results-map-data");
-const L = leaflet();
+const column = container?.closest(".results-map-column");
+const layout = container?.closest(".results-layout");
+const toggle = document.getElementById("view-toggle");
+const mapCard = document.getElementById("map-card");
+const wide = window.matchMedia("(min-width: 64rem)");
 const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-if (container && data && L) {
-  drawMap(container, data);
+let L = null;
+let map = null;
+let markers = new Map();
+let drawing = null;
+
+if (container && data && column && layout) {
+  setUp();
 }
 
-function drawMap(container, data) {
+function setUp() {
+  for (const button of toggle?.querySelectorAll("button[data-view]") ?? []) {
+    button.addEventListener("click", () => showView(button.dataset.view));
+  }
+  if (toggle) toggle.hidden = false;
+  for (const button of document.querySelectorAll(".show-on-map")) {
+    button.hidden = false;
+    button.addEventListener("click", () => showPlace(button.dataset.n));
+  }
+  if (wide.matches) ensureMap();
+  wide.addEventListener("change", (event) => {
+    if (event.matches) ensureMap().then(() => map?.invalidateSize());
+  });
+}
+
+/** Draw the map once, after fetching Leaflet; resolves when it is drawn (or failed). */
+function ensureMap() {
+  if (!drawing) {
+    drawing = loadLeaflet(column.dataset.leafletJs, column.dataset.leafletCss).then((leaflet) => {
+      L = leaflet;
+      if (L) {
+        drawMap();
+      } else {
+        // No map after all: the list alone, as without JavaScript.
+        showView("list");
+        if (toggle) toggle.hidden = true;
+        for (const button of document.querySelectorAll(".show-on-map")) button.hidden = true;
+      }
+    });
+  }
+  return drawing;
+}
+
+/** On narrow screens, "list" or "map" (wide screens show both whatever is chosen). */
+function showView(view) {
+  const showMap = view === "map";
+  layout.classList.toggle("showing-map", showMap);
+  for (const button of toggle?.querySelectorAll("button[data-view]") ?? []) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === view));
+  }
+  if (showMap) return ensureMap().then(() => map?.invalidateSize());
+  return Promise.resolve();
+}
+
+function showPlace(n) {
+  const inMap = wide.matches ? ensureMap() : showView("map");
+  inMap.then(() => {
+    const marker = markers.get(String(n));
+    if (!marker) return;
+    container.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
+    map.panTo(marker.getLatLng(), { animate: !reduceMotion });
+    marker.openPopup();
+  });
+}
+
+function drawMap() {
   container.hidden = false;
   const caption = document.getElementById("results-map-caption");
   if (caption) caption.hidden = false;
-  container.closest(".results-layout")?.classList.add("has-map");
+  layout.classList.add("has-map");
 
   // No fading: a closed popup leaves at once instead of lingering beside the next one.
   // Retina: sharp tiles on high-density phone screens.
-  const map = makeMap(container, data.tiles, { retina: true, fadeAnimation: false });
+  map = makeMap(container, data.tiles, { retina: true, fadeAnimation: false });
 
   // The view comes first: Leaflet draws layers (and their elements) only once it has one.
   const searched = [data.point.lat, data.point.lng];
@@ -35,9 +104,7 @@ function drawMap(container, data) {
     fillOpacity: 1,
   }).addTo(map);
 
-  // Opening a popup from a marker brings its list item into view; from the list it need not.
-  let scrollListOnOpen = true;
-  const markers = new Map();
+  markers = new Map();
   for (const place of data.places) {
     const name = `${place.n}. ${place.name}`;
     // Markers answer the pointer but stay out of the tab order: places a few metres apart
@@ -52,22 +119,15 @@ function drawMap(container, data) {
     const element = marker.getElement();
     element.setAttribute("role", "img");
     element.setAttribute("aria-label", name);
-    marker.bindPopup(popupContent(place));
-    marker.on("popupopen", () => highlight(place.n, scrollListOnOpen));
-    markers.set(String(place.n), marker);
-  }
-
-  for (const button of document.querySelectorAll(".show-on-map")) {
-    const marker = markers.get(button.dataset.n);
-    if (!marker) continue;
-    button.hidden = false;
-    button.addEventListener("click", () => {
-      container.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
-      map.panTo(marker.getLatLng(), { animate: !reduceMotion });
-      scrollListOnOpen = false;
-      marker.openPopup();
-      scrollListOnOpen = true;
+    // Popups keep clear of the zoom buttons (top left, 44 px wide) and of the edges.
+    marker.bindPopup(popupContent(place), {
+      // Narrow enough to fit beside them: the content has 60 px of margins and the close button.
+      maxWidth: Math.max(120, Math.min(300, container.clientWidth - 150)),
+      autoPanPaddingTopLeft: L.point(64, 16),
+      autoPanPaddingBottomRight: L.point(16, 16),
     });
+    marker.on("popupopen", () => chosen(place.n));
+    markers.set(String(place.n), marker);
   }
 }
 
@@ -95,15 +155,28 @@ function popupContent(place) {
   return box;
 }
 
-function highlight(n, scroll) {
+/** A place was chosen on the map: mark its list item, and where the list is out of view
+ * (a narrow screen showing the map), show its card with its buttons under the map. */
+function chosen(n) {
+  let card = null;
   for (const item of document.querySelectorAll("li[data-result]")) {
-    const chosen = item.dataset.result === String(n);
-    item.classList.toggle("is-highlighted", chosen);
-    if (chosen) {
+    const isIt = item.dataset.result === String(n);
+    item.classList.toggle("is-highlighted", isIt);
+    if (isIt) {
       item.setAttribute("aria-current", "true");
-      if (scroll) item.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
+      card = item.querySelector(".result");
     } else {
       item.removeAttribute("aria-current");
     }
+  }
+  const listShown = wide.matches || !layout.classList.contains("showing-map");
+  if (listShown) {
+    const item = document.querySelector(`li[data-result="${n}"]`);
+    item?.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
+  } else if (mapCard && card) {
+    const copy = card.cloneNode(true);
+    copy.querySelector(".show-on-map")?.remove();
+    mapCard.replaceChildren(copy);
+    mapCard.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
   }
 }

@@ -2,6 +2,7 @@
 fits a 320 px wide screen (which is also a 640 px window at 200% zoom)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import axe, violations
 
@@ -62,7 +63,39 @@ def test_crowded_markers_leave_no_target_too_small(page, site, directory):
         )
     page.goto(site + "/search?near=10001")
     page.wait_for_load_state("load")
+    page.click("#view-toggle button[data-view=map]")  # a phone shows the map on demand
+    expect(page.locator("#results-map .leaflet-marker-icon")).to_have_count(9)
 
     results = axe.run(page, options={"runOnly": ["target-size"]})
     assert [n["target"] for v in results.response["violations"] for n in v["nodes"]] == []
     assert page.locator("#results-map .leaflet-marker-icon").count() == 9
+
+
+RESULTS_VIEWS = {
+    # At 390×844 (the page fixture): the list, the map with a place chosen, the open form.
+    "phone list": ("page", []),
+    "phone map": ("page", ["#view-toggle button[data-view=map]", ".leaflet-marker-icon"]),
+    "phone form": ("page", [".search-summary a"]),
+    # At 1280×900: form, list and map side by side.
+    "desktop": ("wide_page", []),
+}
+
+
+@pytest.mark.parametrize("language", ["", "/es"])
+@pytest.mark.parametrize("view", list(RESULTS_VIEWS))
+def test_axe_finds_no_violation_on_the_results_at_phone_and_desktop_widths(
+    request, site, directory, view, language
+):
+    fixture, clicks = RESULTS_VIEWS[view]
+    page = request.getfixturevalue(fixture)
+    page.goto(site + language + "/search?near=10001&free=1&no_prescription=0")
+    page.wait_for_load_state("load")
+    for selector in clicks:
+        page.locator(selector).first.click()
+    if view in ("phone map", "desktop"):
+        expect(page.locator("#results-map .leaflet-marker-icon")).not_to_have_count(0)
+    if view == "phone map":
+        expect(page.locator("#map-card h3")).to_be_visible()
+
+    assert violations(page) == []
+    assert page.console_errors == []

@@ -15,10 +15,24 @@ def search_from_home(page, site: str, near: str) -> None:
 
 
 def test_it_finds_places_by_zip_with_a_list_and_numbered_markers(page, site, directory):
+    leaflet_requests = []
+    page.on("request", lambda r: leaflet_requests.append(r.url) if "leaflet" in r.url else None)
     search_from_home(page, site, "10001")
 
     expect(page.locator("li[data-result]")).to_have_count(3)
+    # On a phone the list comes first, and the map (Leaflet too) only when asked for.
+    map_button = page.locator("#view-toggle button[data-view=map]")
+    expect(map_button).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#results-map")).to_be_hidden()
+    assert leaflet_requests == [] and page.evaluate("typeof window.L") == "undefined"
+
+    map_button.click()
+
+    expect(map_button).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#results-map")).to_be_visible()
+    expect(page.locator("li[data-result='1']")).to_be_hidden()
+    assert any(url.endswith(".js") for url in leaflet_requests)
+    assert any(url.endswith(".css") for url in leaflet_requests)
     markers = page.locator("#results-map .leaflet-marker-icon")
     expect(markers).to_have_count(3)
     first_name = page.locator("li[data-result='1'] h3").inner_text()
@@ -27,6 +41,10 @@ def test_it_finds_places_by_zip_with_a_list_and_numbered_markers(page, site, dir
     labels += [markers.nth(i).get_attribute("title") or "" for i in range(3)]
     assert any(first_name in label for label in labels)
     assert "Loop Pharmacy" not in page.content()
+
+    page.locator("#view-toggle button[data-view=list]").click()
+    expect(page.locator("li[data-result='1']")).to_be_visible()
+    expect(page.locator("#results-map")).to_be_hidden()
     assert page.console_errors == []
 
 
@@ -34,6 +52,10 @@ def test_a_filter_narrows_the_list_and_the_markers(page, site, directory):
     page.goto(site + "/search?near=10001")
     expect(page.locator("li[data-result]")).to_have_count(3)
 
+    # On a phone the form sits behind the summary's "Change".
+    expect(page.locator("#search-form")).to_be_hidden()
+    page.click(".search-summary a")
+    expect(page.locator("#search-form")).to_be_visible()
     page.click(".more-filters summary")
     page.check("input[name=free]")
     page.check("input[name=no_police]")
@@ -42,6 +64,8 @@ def test_a_filter_narrows_the_list_and_the_markers(page, site, directory):
     page.wait_for_url(re.compile(r"free=1"))
     expect(page.locator("li[data-result]")).to_have_count(1)
     expect(page.locator("li[data-result='1']")).to_contain_text("Harm Reduction Center")
+    expect(page.locator(".search-summary")).to_contain_text("2 filters")
+    page.click("#view-toggle button[data-view=map]")
     expect(page.locator("#results-map .leaflet-marker-icon")).to_have_count(1)
     assert page.console_errors == []
 

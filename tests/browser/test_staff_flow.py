@@ -88,7 +88,7 @@ def test_a_location_added_placed_and_verified_in_the_admin_is_found_in_the_searc
     page.wait_for_url(re.compile(r"/search\?"))
     result = page.locator("li[data-result]", has_text="Hudson Yards Community Pharmacy")
     expect(result).to_have_count(1)
-    result.get_by_role("link", name="Hudson Yards Community Pharmacy").click()
+    result.get_by_role("link", name="Hudson Yards Community Pharmacy", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hudson Yards Community Pharmacy")
     expect(page.get_by_text("Last verified today")).to_be_visible()
     expect(page.get_by_text("Free naloxone").first).to_be_visible()

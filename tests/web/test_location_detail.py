@@ -165,7 +165,7 @@ def test_it_describes_itself_for_link_previews(client):
     assert meta(page, "property", "og:type") == "website"
     assert meta(page, "property", "og:site_name") == "Naloxone Finder"
     assert meta(page, "property", "og:locale") == "en_US"
-    assert meta(page, "name", "twitter:card") == "summary"
+    assert meta(page, "name", "twitter:card") == "summary_large_image"
 
 
 def test_the_spanish_page_describes_itself_in_spanish(client):

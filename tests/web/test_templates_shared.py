@@ -241,8 +241,13 @@ def test_each_map_sets_up_leaflet_through_the_shared_module(name):
 
 
 def test_the_map_scripts_load_as_modules_after_leaflet(client, staff, places):
+    """The results map fetches Leaflet itself, on demand (see test_search_page); the other
+    two maps load it first, deferred."""
+    html = client.get("/search?near=10001").content.decode()
+    module = Page(html).one("script", src="/static/js/results-map.js")["attrs"]
+    assert module["type"] == "module"
+    assert Page(html).find("script", src="/static/leaflet/leaflet.js") == []
     pages = [
-        ("/search?near=10001", "results-map.js"),
         ("/locations/suite/", "location-map.js"),
         (f"/{settings.ADMIN_PATH}locations/location/add/", "admin-map.js"),
     ]
