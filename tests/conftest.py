@@ -13,11 +13,14 @@ def _plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
-    cache.clear()
+    # The public cache (locations/web/caching.py) outlives a test's database rollback.
+    for store in (cache, caches["public"]):
+        store.clear()
     yield
-    cache.clear()
+    for store in (cache, caches["public"]):
+        store.clear()
 
 
 @pytest.fixture(autouse=True)
