@@ -47,8 +47,14 @@ def current() -> str:
 
 
 def bump(using: str | None = None) -> None:
-    """A new data version now, and another when the current transaction commits."""
+    """A new data version now, and another when the current transaction commits (once
+    per transaction, however many rows it writes)."""
     _new_version()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(
+        entry[1] is _new_version for entry in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(_new_version, using=using)
 
 
@@ -60,9 +66,10 @@ def bump_on_change(sender, instance=None, using=None, **kwargs) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from ..models import Location, OpeningHours
+    from ..models import Location, OpeningHours, ZipCode
 
-    for model in (Location, OpeningHours):
+    # A ZIP code's place decides which places a search by it finds.
+    for model in (Location, OpeningHours, ZipCode):
         uid = f"cache_version_{model.__name__}"
         post_save.connect(bump_on_change, sender=model, dispatch_uid=uid + "_save")
         post_delete.connect(bump_on_change, sender=model, dispatch_uid=uid + "_delete")

@@ -1,6 +1,7 @@
 """The data version (locations/services/cache_version.py), and the public cache on a real
 Redis as production runs it with CACHE_URL."""
 
+import io
 import os
 import shutil
 import socket
@@ -33,8 +34,8 @@ def test_a_lost_version_is_made_again_and_differs():
 def test_a_bump_inside_a_transaction_changes_the_version_again_on_commit(
     django_capture_on_commit_callbacks,
 ):
-    location = make_location()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        location = make_location()
         unpublish([location.pk], None)
         during = cache_version.current()
 
@@ -91,3 +92,23 @@ def test_the_public_cache_on_redis_shows_a_write_at_once(redis_url, settings):
 
     for url in urls:
         assert location.slug not in anon.get(url).content.decode()
+
+
+def test_many_writes_in_one_transaction_bump_once_more_on_commit(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for n in range(3):
+            make_location(name=f"Place {n}")
+
+    assert [c for c in callbacks if c is cache_version._new_version] == [cache_version._new_version]
+
+
+def test_loading_zip_codes_changes_the_version(monkeypatch):
+    from django.core.management import call_command
+
+    before = cache_version.current()
+    monkeypatch.setattr("locations.management.commands.load_zipcodes.zipcodes.list_all", lambda: [])
+    call_command("load_zipcodes", stdout=io.StringIO())
+
+    assert cache_version.current() != before
