@@ -15,10 +15,13 @@ delete of a place or its opening hours (the admin's forms and inlines, deletes,
 history reverts), as a safety net for paths that do not go through a service.
 """
 
+import logging
 import uuid
 
 from django.core.cache import caches
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 CACHE_ALIAS = "public"
 VERSION_KEY = "nf:data-version"
@@ -28,10 +31,14 @@ def public_cache():
     return caches[CACHE_ALIAS]
 
 
-def _new_version() -> str:
-    token = uuid.uuid4().hex[:16]
-    public_cache().set(VERSION_KEY, token, timeout=None)
-    return token
+def _new_version() -> None:
+    """A new token. A write must not fail because the cache is down: the error is logged,
+    and the copies that cache holds expire by themselves (two minutes for "open now"
+    answers, an hour for the others, a day for sitemaps and exports)."""
+    try:
+        public_cache().set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+    except Exception:
+        log.exception("The public cache's data version could not be changed")
 
 
 def current() -> str:

@@ -28,6 +28,7 @@ and Vary: Accept-Language, Cookie. The admin, errors, 429s, pages with a CSRF to
 whatever a signed-in person sees get no-store.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -84,6 +85,42 @@ WAIT_STEP = 0.05
 # its own CSP); kept with the stored copy.
 KEPT_PREFIXES = ("xframe_options_", "_csp_")
 HEADER = "X-Public-Cache"  # hit, miss, previous, bypass: for operators and tests
+
+log = logging.getLogger(__name__)
+
+
+class SafeStore:
+    """The public cache, failing open: when it cannot be reached (Redis down), answers
+    are computed as if nothing were cached, and nothing is stored."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def get(self, key):
+        try:
+            return self.store.get(key)
+        except Exception:
+            log.exception("The public cache could not be read")
+            return None
+
+    def set(self, key, value, timeout) -> None:
+        try:
+            self.store.set(key, value, timeout)
+        except Exception:
+            log.exception("The public cache could not be written")
+
+    def add(self, key, value, timeout) -> bool:
+        try:
+            return self.store.add(key, value, timeout)
+        except Exception:
+            log.exception("The public cache could not be written")
+            return True
+
+    def delete(self, key) -> None:
+        try:
+            self.store.delete(key)
+        except Exception:
+            log.exception("The public cache could not be written")
 
 
 def normal_near(text: str) -> str:
@@ -183,14 +220,21 @@ class PublicCacheMiddleware:
 
     def shared(self, request: HttpRequest, route: Route) -> HttpResponse:
         now = timezone.now()
-        base, key = self.key_of(request, route, now)
+        try:
+            base, key = self.key_of(request, route, now)
+        except Exception:
+            # No data version, no copy that can be trusted: answer from the database.
+            log.exception("The public cache's data version could not be read")
+            response = self.get_response(request)
+            response[HEADER] = "bypass"
+            return self.not_shared(request, response)
         etag = http_cache.entity_tag(key)
         control = http_cache.public_cache_control(now if route.clock else None)
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
             self.label(response, etag, control, "hit")
             return response
-        store = cache_version.public_cache()
+        store = SafeStore(cache_version.public_cache())
         entry_key = "nf:page:" + etag.strip('"')
         entry = store.get(entry_key)
         if entry is not None:

@@ -360,3 +360,22 @@ def test_a_visitor_with_a_message_waiting_is_not_served_a_copy(anon):
     warm(anon)
     anon.cookies["messages"] = "anything"
     assert anon.get(READS["search page"])["X-Public-Cache"] == "bypass"
+
+
+def test_a_public_cache_that_cannot_be_reached_is_passed_by(anon, monkeypatch):
+    location = make_location()
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    for method in ("get", "set", "add", "delete"):
+        monkeypatch.setattr(caches["public"], method, down)
+    for url in READS.values():
+        response = anon.get(url)
+        assert response.status_code == 200
+        assert response["X-Public-Cache"] == "bypass"
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert location.slug in body.decode()
+    # Writes go on; the copies they make stale expire by themselves.
+    unpublish([location.pk], None)
+    assert location.slug not in anon.get(READS["search page"]).content.decode()
