@@ -285,7 +285,7 @@ else:
 # under keys that hold the data version, so a write shows at once. CACHE_URL's store
 # (Redis) when set, shared by every server; else files that this machine's workers share.
 if env("CACHE_URL", default=""):
-    CACHES["public"] = env.cache("CACHE_URL")
+    CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": "public"}
 else:
     CACHES["public"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
