@@ -207,3 +207,39 @@ def test_an_invalid_filter_value_is_not_taken_for_a_valid_one(anon):
     assert anon.get("/search?near=10001&free=1").status_code == 200
 
     assert anon.get("/search?near=10001&free=maybe").status_code == 400
+
+
+# Over real HTTP
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_http_a_write_commits_and_shows_at_once_with_a_new_etag(live_server):
+    import urllib.error
+    import urllib.request
+
+    from locations.services.listings import unpublish
+
+    make_zipcodes("10001")
+    location = make_location(name="Over The Wire")
+    url = live_server.url + "/api/v1/export/locations.csv"
+
+    def fetch(etag: str = "") -> tuple[int, dict, bytes]:
+        request = urllib.request.Request(url, headers={"If-None-Match": etag} if etag else {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), b""
+
+    status, headers, body = fetch()
+    assert status == 200 and headers["X-Public-Cache"] == "miss"
+    assert location.slug in body.decode()
+    assert fetch()[1]["X-Public-Cache"] == "hit"
+    assert fetch(headers["ETag"])[0] == 304
+
+    unpublish([location.pk], None)  # commits: the on-commit bump runs
+
+    status, after, body = fetch(headers["ETag"])
+    assert status == 200
+    assert after["ETag"] != headers["ETag"]
+    assert location.slug not in body.decode()
