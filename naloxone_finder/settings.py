@@ -343,6 +343,23 @@ else:
         # Each address counted is one row; the default 300 would drop counts under a flood.
         "OPTIONS": {"MAX_ENTRIES": 50000},
     }
+# The public cache (locations/web/caching.py): whole answers to anonymous public GETs,
+# under keys that hold the data version, so a write shows at once. CACHE_URL's store
+# (Redis) when set, shared by every server; else files that this machine's workers share.
+if env("CACHE_URL", default=""):
+    CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": "public"}
+else:
+    CACHES["public"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env("PUBLIC_CACHE_DIR", default=str(BASE_DIR / ".cache" / "public")),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+# Inside the session, locale, CSRF and auth middleware, outside Axes (whose 429 it marks
+# no-store).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+    "locations.web.caching.PublicCacheMiddleware",
+)
 SUBMISSION_RATE_LIMIT = rate_limit("SUBMISSION_RATE_LIMIT", "5/h")
 # Staff hear of each new submission by email: STAFF_NOTIFY_EMAILS, else the moderators.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

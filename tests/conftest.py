@@ -11,13 +11,29 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_public_cache_folder(tmp_path_factory):
+    # The public cache keeps files in the checkout by default: a test run of its own gets
+    # its own folder, so that two runs at once cannot clear or bump each other's.
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
+    public = settings.CACHES["public"]
+    if public["BACKEND"].endswith("FileBasedCache"):
+        public["LOCATION"] = str(tmp_path_factory.mktemp("public-cache"))
+        setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
-    cache.clear()
+    # The public cache (locations/web/caching.py) outlives a test's database rollback.
+    for store in (cache, caches["public"]):
+        store.clear()
     yield
-    cache.clear()
+    for store in (cache, caches["public"]):
+        store.clear()
 
 
 @pytest.fixture(autouse=True)

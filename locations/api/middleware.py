@@ -14,11 +14,13 @@ from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
+from ..domain.http_cache import public_cache_control
+
 API_PREFIX = "/api/"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
-# Answers change when staff edit a listing and "open now" moves with the clock: five
-# minutes of caching keeps both close enough while sparing the database repeat searches.
-SUCCESS_CACHE_CONTROL = "public, max-age=300"
+# The public reads get their own, shorter headers and an ETag from the public cache
+# (locations/web/caching.py); this is for the rest (the guide, the OpenAPI schema).
+SUCCESS_CACHE_CONTROL = public_cache_control()
 # Errors are never stored: a 404 slug may be published a minute later, a 429 belongs to
 # one client's address (a shared cache must not hand it to others), and a 400 costs
 # nothing to compute again.
@@ -102,7 +104,8 @@ class ApiMiddleware:
         if response.status_code == 200 and method in ("GET", "HEAD"):
             if not response.has_header("Cache-Control"):
                 response["Cache-Control"] = SUCCESS_CACHE_CONTROL
-            set_response_etag(response)
+            if not response.has_header("ETag"):
+                set_response_etag(response)
             # If-None-Match naming the current ETag: 304 with no body, same headers.
             response = get_conditional_response(
                 request, etag=response.get("ETag"), response=response

@@ -22,7 +22,7 @@ from ..domain.geo import miles_between
 from ..domain.validators import control_character
 from ..models import Location, OpeningHours, ZipCode
 from ..models.places import unique_slug
-from ..services import geocoding
+from ..services import cache_version, geocoding
 from ..services.duplicates import flag_duplicates
 from ..services.history import CHANGED, CREATED, DELETED, record_history
 from .bulk_sql import LOCATION_FIELDS, copy_rows, db_values, reserve_ids, update_rows
@@ -164,6 +164,8 @@ def import_rows(
         batch.geocode()
         batch.write(user, change_reason or f"Import from {source}")
         result.written = True
+        # COPY and UPDATE … FROM send no signals: the public copies go out of date here.
+        cache_version.bump()
         result.duplicates = len(flag_duplicates(batch.written()))
     return result
 

@@ -14,6 +14,7 @@ from ..domain.addresses import location_address
 from ..domain.phones import normalize_phone
 from ..models import Location, OpeningHours
 from ..models.places import unique_slug
+from . import cache_version
 from .duplicates import flag_duplicates
 from .geocoding import place_edited
 from .history import CHANGED, CREATED, record_history
@@ -78,6 +79,7 @@ def save_listing(
     if update_fields is not None:
         update_fields = {*update_fields, "normalized_address"}
     location.save(update_fields=update_fields)
+    cache_version.bump()
     if update_fields is None or update_fields & DUPLICATE_FIELDS:
         saved.flagged_duplicates = flag_duplicates([location])
     return saved
@@ -91,6 +93,8 @@ def update_listings(ids: Iterable[int], user, reason: str = "", **values) -> int
     with transaction.atomic():
         count = Location.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
         record_history(Location, ids, CHANGED, user, reason)
+        # An UPDATE sends no signals: the public copies go out of date here.
+        cache_version.bump()
     return count
 
 
@@ -134,4 +138,5 @@ def create_listings(
         ids = [location.pk for location in locations]
         record_history(Location, ids, CREATED, user, reason)
         record_history(OpeningHours, ids, CREATED, user, reason, key="location_id")
+        cache_version.bump()
         return flag_duplicates(locations)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ..models import Location, OpeningHours, PlaceFields, PossibleDuplicate, ProblemReport
+from . import cache_version
 from .history import CHANGED, record_history
 from .listings import save_listing
 
@@ -91,6 +92,8 @@ def merge(pair: PossibleDuplicate, choices: dict, user) -> Location:
         pair.resolved_by = user
         pair.resolved_at = timezone.now()
         pair.save()
+        # The hours moved by an UPDATE, which sends no signal.
+        cache_version.bump()
     return kept
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from ..models import Location, PlaceFields, ProblemReport, Submission, Suggestion
+from . import cache_version
 from .listings import save_listing
 from .roles import STAFF_GROUPS
 
@@ -48,6 +49,8 @@ def accept_suggestion(suggestion: Suggestion, user) -> bool:
         made = True
     suggestion.moderate(Submission.Status.ACCEPTED, user)
     suggestion.save()
+    if made:
+        cache_version.bump()
     return made
 
 

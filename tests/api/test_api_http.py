@@ -56,14 +56,14 @@ def test_it_sends_cache_control_and_an_etag_with_every_success(client, url):
     response = client.get(url)
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"].startswith("public, max-age=")
     assert response["ETag"].startswith('"')
 
 
 def test_the_slug_page_has_an_etag_too(client, data):
     response = client.get(f"/api/v1/locations/{data.slug}")
 
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"].startswith("public, max-age=")
     assert response["ETag"]
 
 
@@ -75,7 +75,7 @@ def test_a_conditional_get_with_the_current_etag_is_a_304_without_body(client):
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == etag
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"].startswith("public, max-age=")
 
 
 def test_a_changed_answer_has_a_new_etag_and_a_full_200(client):
@@ -105,7 +105,7 @@ def test_html_pages_get_no_api_caching_headers(client):
     response = client.get("/")
 
     assert not response.has_header("ETag")
-    assert response.get("Cache-Control") != "public, max-age=300"
+    assert "public" not in response.get("Cache-Control", "")
 
 
 # HEAD, OPTIONS, wrong methods and unknown paths

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from locations.models import ZipCode
+from locations.services import cache_version
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                 update_fields=["city", "state", "county", "latitude", "longitude", "timezone"],
             )
             after = ZipCode.objects.count()
+            # bulk_create sends no signals: searches by ZIP may now find other places.
+            cache_version.bump()
         self.stdout.write(
             f"ZIP codes: {len(records):,} in the package, {after - before:,} added, "
             f"{len(records) - (after - before):,} refreshed; {after:,} in the table."

@@ -1,0 +1,338 @@
+"""The public cache: whole answers to anonymous GETs of the public reads, kept in the
+"public" cache (Redis with CACHE_URL, else files shared by this machine's workers), and
+the HTTP caching headers of every answer.
+
+Cached: the search page, a place's page, the browse pages (states, a state, a city),
+the embed, the sitemaps, and the API's search, place, GeoJSON, states, cities and the
+two exports. The key holds:
+
+- the data version (services/cache_version.py): every write changes it, so a change
+  shows at once and nothing older is ever served;
+- the current minute for answers that show "open now" (never more than a minute old);
+- the language, the scheme and host (absolute links), the path;
+- the query normalised: parameters in one order, blanks dropped, the search's filters
+  as 1 or left out, kinds sorted, `near` in one case and spacing with a ZIP+4 cut to
+  its ZIP, and the default radius written out. Two spellings of one search are one entry.
+
+Signed-in people (staff) are never served a cached copy and never store one; neither is
+a visitor with a message waiting. Only 200s are stored, never an answer that sets a
+cookie or carries a CSRF token.
+
+The heavy answers (sitemaps, exports) are built by one request at a time per version
+(a lock taken with cache.add): the others are given the previous copy while it is
+built, or, when there is none, wait a little for the new one.
+
+Headers: anonymous public answers get Cache-Control with max-age and s-maxage (see
+domain/http_cache.py), an ETag from the key and a 304 for If-None-Match naming it,
+and Vary: Accept-Language, Cookie. The admin, errors, 429s, pages with a CSRF token and
+whatever a signed-in person sees get no-store.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags, urlencode
+
+from ..domain import http_cache
+from ..search import DEFAULT_RADIUS, FALSE_VALUES, TRUE_VALUES, ZIP_RE
+from ..services import cache_version
+from .search_params import FLAGS
+
+
+@dataclass(frozen=True)
+class Route:
+    clock: bool = False  # shows "open now" or the day: the minute is part of the key
+    search: bool = False  # takes the search's parameters
+    heavy: bool = False  # slow to build: one builder at a time, the others wait or reuse
+
+
+ROUTES = {
+    "search": Route(clock=True, search=True),
+    "location_detail": Route(clock=True),
+    "states": Route(),
+    "state": Route(clock=True),
+    "city": Route(clock=True),
+    "embed": Route(clock=True, search=True),
+    "sitemap": Route(heavy=True),
+    "sitemap_section": Route(heavy=True),
+    "api:search_locations": Route(clock=True, search=True),
+    "api:search_locations_geojson": Route(clock=True, search=True),
+    "api:get_location": Route(clock=True),
+    "api:list_states": Route(),
+    "api:list_cities": Route(),
+    "api:export_locations_csv": Route(heavy=True),
+    "api:export_hsds_zip": Route(heavy=True),
+}
+
+# How long entries are kept. The data version, not these, keeps them current: they only
+# bound the memory that old versions hold.
+CLOCK_SECONDS = 120
+PLAIN_SECONDS = 60 * 60
+HEAVY_SECONDS = 24 * 60 * 60
+# A builder of a heavy answer holds its lock this long at most (if it dies, it expires).
+LOCK_SECONDS = 120
+# Without a previous copy, a request waits this long for another one's build.
+WAIT_SECONDS = 10.0
+WAIT_STEP = 0.05
+
+# Attributes of a response that outer middleware reads (the embed may be framed and has
+# its own CSP); kept with the stored copy.
+KEPT_PREFIXES = ("xframe_options_", "_csp_")
+HEADER = "X-Public-Cache"  # hit, miss, previous, bypass: for operators and tests
+
+log = logging.getLogger(__name__)
+
+
+class SafeStore:
+    """The public cache, failing open: when it cannot be reached (Redis down), answers
+    are computed as if nothing were cached, and nothing is stored."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def get(self, key):
+        try:
+            return self.store.get(key)
+        except Exception:
+            log.exception("The public cache could not be read")
+            return None
+
+    def set(self, key, value, timeout) -> None:
+        try:
+            self.store.set(key, value, timeout)
+        except Exception:
+            log.exception("The public cache could not be written")
+
+    def add(self, key, value, timeout) -> bool:
+        try:
+            return self.store.add(key, value, timeout)
+        except Exception:
+            log.exception("The public cache could not be written")
+            return True
+
+    def delete(self, key) -> None:
+        try:
+            self.store.delete(key)
+        except Exception:
+            log.exception("The public cache could not be written")
+
+
+def normal_near(text: str) -> str:
+    text = " ".join(text.split()).casefold()
+    if match := ZIP_RE.match(text):
+        return match.group(1)
+    return text
+
+
+def normal_query(request: HttpRequest, route: Route) -> str:
+    """The query string with one spelling for each query that gives the same answer."""
+    pairs = []
+    for name in request.GET:
+        values = [value.strip() for value in request.GET.getlist(name)]
+        if route.search and name == "near":
+            # A blank near is a question of its own (an error), not no near at all.
+            pairs += [(name, normal_near(value)) for value in values]
+            continue
+        values = [value for value in values if value]
+        if route.search and name in FLAGS:
+            on = [value.lower() in TRUE_VALUES for value in values]
+            off = [value.lower() in FALSE_VALUES for value in values]
+            values = [
+                "1" if is_on else value
+                for value, is_on, is_off in zip(values, on, off, strict=True)
+                if not is_off
+            ]
+        pairs += [(name, value) for value in values]
+    if route.search and "near" in request.GET and not any(name == "radius" for name, _ in pairs):
+        pairs.append(("radius", str(DEFAULT_RADIUS)))
+    return urlencode(sorted(pairs))
+
+
+def route_of(request: HttpRequest) -> Route | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return ROUTES.get(match.view_name)
+
+
+def signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def is_admin(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/" + settings.ADMIN_PATH)
+
+
+def used_csrf_token(request: HttpRequest) -> bool:
+    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+
+
+def ensure_no_store(response: HttpResponse, value: str = http_cache.NO_STORE) -> None:
+    if "no-store" not in response.get("Cache-Control", ""):
+        response["Cache-Control"] = value
+
+
+class PublicCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        route = None
+        if request.method in ("GET", "HEAD") and not is_admin(request):
+            route = route_of(request)
+        if route is None:
+            return self.not_shared(request, self.get_response(request))
+        if signed_in(request) or "messages" in request.COOKIES:
+            response = self.get_response(request)
+            response[HEADER] = "bypass"
+            ensure_no_store(response, http_cache.PRIVATE_NO_STORE)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return response
+        return self.shared(request, route)
+
+    def not_shared(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Answers outside the public cache: no-store where nobody may keep them."""
+        if is_admin(request) or response.status_code >= 400 or used_csrf_token(request):
+            ensure_no_store(response)
+        return response
+
+    def key_of(self, request: HttpRequest, route: Route, now) -> tuple[str, str]:
+        """(the key without the version, the key)."""
+        minute = http_cache.minute_of(now) if route.clock else "-"
+        base = "|".join(
+            [
+                translation.get_language() or "",
+                request.scheme,
+                request.get_host(),
+                request.path,
+                normal_query(request, route),
+            ]
+        )
+        return base, f"{cache_version.current()}|{minute}|{base}"
+
+    def shared(self, request: HttpRequest, route: Route) -> HttpResponse:
+        now = timezone.now()
+        try:
+            base, key = self.key_of(request, route, now)
+        except Exception:
+            # No data version, no copy that can be trusted: answer from the database.
+            log.exception("The public cache's data version could not be read")
+            response = self.get_response(request)
+            response[HEADER] = "bypass"
+            return self.not_shared(request, response)
+        etag = http_cache.entity_tag(key)
+        control = http_cache.public_cache_control(now if route.clock else None)
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+            self.label(response, etag, control, "hit")
+            return response
+        store = SafeStore(cache_version.public_cache())
+        entry_key = "nf:page:" + etag.strip('"')
+        entry = store.get(entry_key)
+        if entry is not None:
+            return self.label(rebuilt(entry), etag, control, "hit")
+        if route.heavy:
+            return self.build_heavy(request, store, entry_key, base, etag, control)
+        response = self.get_response(request)
+        if self.storable(request, response):
+            seconds = CLOCK_SECONDS if route.clock else PLAIN_SECONDS
+            store.set(entry_key, entry_of(response, etag), seconds)
+            return self.label(response, etag, control, "miss")
+        return self.not_shared(request, response)
+
+    def build_heavy(self, request, store, entry_key, base, etag, control) -> HttpResponse:
+        latest_key = "nf:latest:" + http_cache.entity_tag(base).strip('"')
+        lock_key = entry_key + ":lock"
+        if not store.add(lock_key, 1, LOCK_SECONDS):
+            previous = store.get(latest_key)
+            if previous is not None:
+                # Someone is building the current copy: the one before it, not to be kept.
+                response = rebuilt(previous)
+                self.label(response, previous["etag"], http_cache.NO_CACHE, "previous")
+                return response
+            deadline = time.monotonic() + WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(WAIT_STEP)
+                entry = store.get(entry_key)
+                if entry is not None:
+                    return self.label(rebuilt(entry), etag, control, "hit")
+            # The builder is taking too long or died: build it here too.
+        try:
+            response = self.get_response(request)
+            if response.streaming and response.status_code == 200:
+                response = materialised(response)
+            if not self.storable(request, response):
+                return self.not_shared(request, response)
+            entry = entry_of(response, etag)
+            store.set(entry_key, entry, HEAVY_SECONDS)
+            store.set(latest_key, entry, HEAVY_SECONDS)
+            return self.label(response, etag, control, "miss")
+        finally:
+            store.delete(lock_key)
+
+    @staticmethod
+    def storable(request: HttpRequest, response: HttpResponse) -> bool:
+        control = response.get("Cache-Control", "")
+        return (
+            request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not used_csrf_token(request)
+            and "no-store" not in control
+            and "private" not in control
+        )
+
+    @staticmethod
+    def label(response: HttpResponse, etag: str, control: str, how: str) -> HttpResponse:
+        response["ETag"] = etag
+        response["Cache-Control"] = control
+        response[HEADER] = how
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response
+
+
+def materialised(response) -> HttpResponse:
+    """A streamed answer read into one body, so that it can be stored."""
+    try:
+        body = b"".join(response.streaming_content)
+    finally:
+        # Not response.close(): that also sends request_finished, which ends the request
+        # (and its database connection) for Django.
+        for closer in response._resource_closers:
+            closer()
+        response._resource_closers.clear()
+    whole = HttpResponse(body, status=response.status_code)
+    for name, value in response.items():
+        whole[name] = value
+    return whole
+
+
+def entry_of(response: HttpResponse, etag: str) -> dict:
+    skipped = {"etag", "cache-control", HEADER.lower(), "vary"}
+    return {
+        "etag": etag,
+        "status": response.status_code,
+        "headers": [(k, v) for k, v in response.items() if k.lower() not in skipped],
+        "body": response.content,
+        "attributes": {
+            name: value for name, value in vars(response).items() if name.startswith(KEPT_PREFIXES)
+        },
+    }
+
+
+def rebuilt(entry: dict) -> HttpResponse:
+    response = HttpResponse(entry["body"], status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    for name, value in entry["attributes"].items():
+        setattr(response, name, value)
+    return response
