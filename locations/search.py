@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .domain.geo import Point
 from .domain.usps import STATES, state_code
+from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
 from .models.places import open_at
 
@@ -69,7 +70,7 @@ class SearchForm(forms.Form):
     )
     radius = forms.TypedChoiceField(
         label=_("Distance"),
-        choices=[(str(r), _("%(miles)s miles") % {"miles": r}) for r in RADIUS_CHOICES],
+        choices=[(str(r), miles_lazy(r)) for r in RADIUS_CHOICES],
         coerce=int,
         required=False,
         empty_value=DEFAULT_RADIUS,
@@ -193,6 +194,11 @@ class SearchResult:
     results: list[Location]
     nearest_beyond: list[Location] = field(default_factory=list)
     mail_based: list[Location] = field(default_factory=list)
+
+    @property
+    def radius_words(self) -> str:
+        """The radius as a sentence says it: "1 mile", "10 miles"."""
+        return miles(self.radius)
 
     @property
     def pages(self) -> int:

@@ -118,7 +118,10 @@ TEMPLATES = [
                 "locations.web.context_processors.site",
             ],
             # Template tags live with the pages that use them, not in the app's root.
-            "libraries": {"sharing": "locations.web.templatetags.sharing"},
+            "libraries": {
+                "sharing": "locations.web.templatetags.sharing",
+                "words": "locations.web.templatetags.words",
+            },
         },
     },
 ]
@@ -180,6 +183,8 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
+# Numbers as each language writes them (Spanish: 1.976,7).
+FORMAT_MODULE_PATH = ["naloxone_finder.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -5,12 +5,12 @@ from django.http import (
     HttpResponse,
 )
 from django.shortcuts import render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ..domain.site import absolute_url, tile_settings
+from ..domain.words import miles_away
 from ..models import Location
 from ..search import (
     PageOutOfRange,
@@ -83,7 +83,7 @@ def results_map(result: SearchResult) -> dict | None:
                 "lat": location.latitude,
                 "lng": location.longitude,
                 "distance": round(location.distance, 2),
-                "distance_label": _("%(miles)s mi") % {"miles": floatformat(location.distance, 1)},
+                "distance_label": miles_away(location.distance),
             }
         )
     if not places:
