@@ -19,7 +19,7 @@ from .domain.geo import Point
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.places import open_at
+from .models.places import OFFERINGS, open_at
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
 DEFAULT_RADIUS = 10
@@ -35,6 +35,27 @@ CITY_STATE_RE = re.compile(r"^(.+?)\s*,\s*([A-Za-z .]{2,30})$")
 CITY_ST_RE = re.compile(r"^(.+?)\s+([A-Za-z]{2})$")  # "Albany NY", without the comma
 # How people shorten the first word of a city name, and how the ZIP table spells it.
 CITY_PREFIXES = {"ST": "SAINT", "STE": "SAINTE", "FT": "FORT", "MT": "MOUNT"}
+
+# Languages the filter offers, and how staff may have written each in `languages`.
+LANGUAGE_CHOICES = [
+    ("Spanish", _("Spanish")),
+    ("Chinese", _("Chinese")),
+    ("Vietnamese", _("Vietnamese")),
+    ("Arabic", _("Arabic")),
+    ("Russian", _("Russian")),
+    ("Haitian Creole", _("Haitian Creole")),
+    ("Korean", _("Korean")),
+    ("Tagalog", _("Tagalog")),
+    ("French", _("French")),
+    ("Portuguese", _("Portuguese")),
+    ("American Sign Language", _("American Sign Language")),
+]
+LANGUAGE_SPELLINGS = {
+    "Spanish": ["Español", "Espanol"],
+    "Chinese": ["Mandarin", "Cantonese"],
+    "Haitian Creole": ["Kreyòl", "Creole"],
+    "American Sign Language": ["ASL"],
+}
 
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FALSE_VALUES = {"", "0", "false", "off", "no"}
@@ -55,6 +76,11 @@ class FlagField(forms.Field):
         if text in FALSE_VALUES:
             return False
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+OFFERING_LABELS = dict(OFFERINGS)
+# Filters named otherwise than the column they test.
+FLAG_COLUMNS = {"free": "free_naloxone"}
 
 
 class SearchForm(forms.Form):
@@ -88,6 +114,22 @@ class SearchForm(forms.Form):
     no_prescription = FlagField(label=_("No prescription needed"))
     open_now = FlagField(label=_("Open now"))
     no_police = FlagField(label=_("No police or sheriff sites"))
+    # The other offerings the data holds, each a filter named as its column.
+    walk_in = FlagField(label=OFFERING_LABELS["walk_in"])
+    anonymous = FlagField(label=OFFERING_LABELS["anonymous"])
+    nasal_spray = FlagField(label=OFFERING_LABELS["nasal_spray"])
+    injectable = FlagField(label=OFFERING_LABELS["injectable"])
+    fentanyl_test_strips = FlagField(label=OFFERING_LABELS["fentanyl_test_strips"])
+    wheelchair_accessible = FlagField(label=OFFERING_LABELS["wheelchair_accessible"])
+    open_24_7 = FlagField(label=OFFERING_LABELS["open_24_7"])
+    sells_otc = FlagField(label=OFFERING_LABELS["sells_otc"])
+    training = FlagField(label=OFFERING_LABELS["training"])
+    language = forms.ChoiceField(
+        label=_("Staff speak"),
+        choices=[("", _("Any language")), *LANGUAGE_CHOICES],
+        required=False,
+        error_messages={"invalid_choice": _("“%(value)s” is not a language we can filter by.")},
+    )
     page = forms.IntegerField(
         required=False,
         min_value=1,
@@ -228,15 +270,27 @@ def filters(data: dict, moment: datetime) -> Q:
     q = Q()
     if data["kind"]:
         q &= Q(kind__in=data["kind"])
-    if data["free"]:
-        q &= Q(free_naloxone=True)
-    if data["no_prescription"]:
-        q &= Q(no_prescription=True)
+    for name in OFFERING_FILTERS:
+        if data.get(name):
+            q &= Q(**{FLAG_COLUMNS.get(name, name): True})
+    if data.get("language"):
+        language = data["language"]
+        spellings = [language, *LANGUAGE_SPELLINGS.get(language, [])]
+        variants = {form for s in spellings for form in (s, s.lower(), s.upper())}
+        q &= Q(languages__overlap=sorted(variants))
     if data["no_police"]:
         q &= ~Q(kind=Location.Kind.LAW_ENFORCEMENT)
     if data["open_now"]:
         q &= Q(open_at(moment))
     return q
+
+
+# The flags that keep places having an offering (all but open_now and no_police).
+OFFERING_FILTERS = [
+    name
+    for name, field in SearchForm.base_fields.items()
+    if isinstance(field, FlagField) and FLAG_COLUMNS.get(name, name) in OFFERING_LABELS
+]
 
 
 def listing(moment: datetime):

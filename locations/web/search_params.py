@@ -31,7 +31,10 @@ def form_context(request: HttpRequest, form: SearchForm) -> dict:
         "flags": [(form[name], name in on) for name in FLAGS],
         "selected_radius": request.GET.get("radius") or str(DEFAULT_RADIUS),
         "selected_kinds": request.GET.getlist("kind"),
-        "filters_on": len(on) + len(request.GET.getlist("kind")),
+        "selected_language": (request.GET.get("language") or "").strip(),
+        "filters_on": len(on)
+        + len(request.GET.getlist("kind"))
+        + bool((request.GET.get("language") or "").strip()),
     }
 
 
@@ -39,7 +42,11 @@ def active_filters(form: SearchForm) -> list[str]:
     """Labels of the filters a valid search has on, for "Filters on: …"."""
     data = form.cleaned_data
     kinds = [str(Location.Kind(kind).label) for kind in data["kind"]]
-    return [str(form.fields[flag].label) for flag in FLAGS if data[flag]] + kinds
+    flags = [str(form.fields[flag].label) for flag in FLAGS if data[flag]]
+    if data.get("language"):
+        language = dict(form.fields["language"].choices)[data["language"]]
+        flags.append(f"{form.fields['language'].label}: {language}")
+    return flags + kinds
 
 
 def clear_filters_url(request: HttpRequest) -> str:
@@ -48,7 +55,7 @@ def clear_filters_url(request: HttpRequest) -> str:
     return reverse("search") + "?" + urlencode(query)
 
 
-SEARCH_PARAMS = ["near", "radius", *FLAGS, "kind"]  # the search form's order
+SEARCH_PARAMS = ["near", "radius", *FLAGS, "language", "kind"]  # the search form's order
 
 
 def search_pairs(query: QueryDict) -> list[tuple[str, str]]:
