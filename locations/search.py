@@ -320,9 +320,14 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
 
 def fallback(condition: Q, point: Point, moment: datetime) -> tuple[list, list]:
     """When nothing is within the radius: the nearest few anywhere that match the
-    filters, and the mail-based programs serving the searched state, in one query."""
+    filters, and the mail-based programs serving the searched state or the whole country
+    (no states listed), in one query."""
     is_mail = Q(kind=Location.Kind.MAIL_BASED)
-    serving = is_mail & Q(states_served__contains=[point.state]) if point.state else Q(pk=None)
+    nationwide = Q(states_served=[])
+    if point.state:
+        serving = is_mail & (Q(states_served__contains=[point.state]) | nationwide)
+    else:
+        serving = is_mail & nationwide
     group = ExpressionWrapper(is_mail, output_field=BooleanField())
     rows = (
         listing(moment)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from ..domain.site import absolute_url, tile_settings
 from ..domain.words import miles_away
-from ..models import Location
+from ..models import Location, help_lines_and_demo_flag
 from ..search import (
     PageOutOfRange,
     SearchForm,
@@ -47,6 +47,11 @@ def search(request: HttpRequest) -> HttpResponse:
     ctx["active_filters"] = active_filters(form)
     ctx["clear_filters_url"] = clear_filters_url(request)
     ctx["results_map"] = results_map(ctx["result"])
+    if not ctx["result"].total:
+        # No dead end: national help lines, read with the demo-data check (one query).
+        ctx["help_lines"], demo = help_lines_and_demo_flag()
+        if demo is not None:
+            ctx["demo_data_present"] = demo
     if ctx["result"].total:
         # A search that finds places is a page worth finding again: one canonical URL for
         # it, its own parameters only. Searches that find nothing stay out of the index.
