@@ -313,6 +313,9 @@ STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 GEOCODER = env("GEOCODER", default="census").strip().lower()
 if GEOCODER not in {"census", "none"}:
     raise ImproperlyConfigured('GEOCODER must be "census" or "none".')
+# The public search looks street addresses up with the geocoder (off: it uses the ZIP
+# code written in the address). Typed addresses are neither logged nor stored.
+SEARCH_GEOCODE_ADDRESSES = env.bool("SEARCH_GEOCODE_ADDRESSES", default=False)
 GEOCODER_URL = env("GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
 # Seconds to wait for one address (a save in the admin), and for a batch (an import).
 GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5)

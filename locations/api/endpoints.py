@@ -17,6 +17,7 @@ from ..domain.usps import STATES
 from ..exchange import csv_export, hsds
 from ..models import Location
 from ..search import PAGE_SIZE, PageOutOfRange, SearchForm, SearchResult, run_search
+from ..services.geocoding import address_geocoder
 from .app import GEOJSON, api
 from .schemas import (
     CitiesOut,
@@ -69,7 +70,7 @@ def searched(request: HttpRequest) -> SearchResult:
     Three queries (see search.py): the ZIP or city lookup, the count, and the page of
     results, or, when nothing is within the radius, the fallback.
     """
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, geocode=address_geocoder())
     if not form.is_valid():
         raise HttpError(400, form.first_error())
     try:

@@ -18,6 +18,7 @@ from ..search import (
     SearchResult,
     run_search,
 )
+from ..services.geocoding import address_geocoder
 from .search_params import (
     active_filters,
     clear_filters_url,
@@ -31,10 +32,11 @@ from .search_params import (
 def search(request: HttpRequest) -> HttpResponse:
     if "near" not in request.GET:
         return render(request, "locations/search.html", form_context(request, SearchForm()))
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, geocode=address_geocoder())
     ctx = form_context(request, form)
     if not form.is_valid():
         ctx["error"] = form.first_error()
+        ctx["place_choices"] = form.place_choices
         return render(request, "locations/search.html", ctx, status=400)
     try:
         ctx["result"] = run_search(form.cleaned_data)
@@ -58,7 +60,8 @@ def search(request: HttpRequest) -> HttpResponse:
         pairs = search_pairs(request.GET)
         if ctx["result"].page > 1:
             pairs.append(("page", str(ctx["result"].page)))
-        ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
+        if not ctx["result"].point.private:
+            ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
     return render(request, "locations/search.html", ctx)
 
 

@@ -18,6 +18,7 @@ from ..search import (
     SearchResult,
     run_search,
 )
+from ..services.geocoding import address_geocoder
 
 FLAGS = [name for name, field in SearchForm.base_fields.items() if isinstance(field, FlagField)]
 
@@ -82,7 +83,7 @@ def nearest_places(request: HttpRequest) -> tuple[SearchForm, SearchResult | Non
     (form, None, error)."""
     query = request.GET.copy()
     query.pop("page", None)
-    form = SearchForm(query)
+    form = SearchForm(query, geocode=address_geocoder())
     if not form.is_valid():
         return form, None, form.first_error()
     return form, run_search(form.cleaned_data), ""

@@ -263,7 +263,8 @@ def test_an_empty_directory_is_still_not_a_dead_end(client):
     "query, message",
     [
         ("near=00000", "could not find the ZIP code 00000"),
-        ("near=abc", "Enter a 5-digit ZIP code"),
+        ("near=abc", "We could not find abc. Add the state"),
+        ("near=%21%21%21", "Enter a 5-digit ZIP code"),
         ("near=1000", "A ZIP code has 5 digits"),
         ("near=100011", "A ZIP code has 5 digits"),
         ("near=", "Enter a ZIP code"),
