@@ -37,6 +37,7 @@ LAT_LNG_RE = re.compile(r"^(-?\d{1,3}(?:\.\d+)?)(?:\s*,\s*|\s+)(-?\d{1,3}(?:\.\d
 # A street address starts with its number ("350 5th Ave ..."); its ZIP ends it.
 STREET_RE = re.compile(r"^\d+[A-Za-z]?\s+\w")
 ADDRESS_ZIP_RE = re.compile(r"\b(\d{5})(?:-\d{4})?$")
+LEADING_ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?\s+\D")  # "10001 New York"
 LETTERS_RE = re.compile(r"[A-Za-z]")
 MAX_PLACE_CHOICES = 8
 CITY_STATE_RE = re.compile(r"^(.+?)\s*,\s*([A-Za-z .]{2,30})$")
@@ -266,7 +267,7 @@ def address_point(text: str, geocode: Callable[[str], tuple | None] | None) -> P
         nearest = ZipCode.objects.nearest(lat, lng)
         state = nearest.state if nearest and nearest.state in STATES else ""
         return Point(lat, lng, str(_("the address you entered")), state, private=True)
-    if match := ADDRESS_ZIP_RE.search(text):
+    if match := ADDRESS_ZIP_RE.search(text) or LEADING_ZIP_RE.match(text):
         point = zip_point(match.group(1))
         point.private = True
         return point
@@ -325,7 +326,9 @@ def title_case(city: str) -> str:
     already has capitals."""
     if city != city.lower() and city != city.upper():
         return city
-    return re.sub(r"(^|[\s\-'’.])(\w)", lambda m: m.group(1) + m.group(2).upper(), city.lower())
+    titled = re.sub(r"(^|[\s\-.])(\w)", lambda m: m.group(1) + m.group(2).upper(), city.lower())
+    # O'Fallon, D'Iberville: a capital after an apostrophe that follows one letter only.
+    return re.sub(r"\b(\w['’])(\w)", lambda m: m.group(1) + m.group(2).upper(), titled)
 
 
 @dataclass

@@ -64,6 +64,7 @@ def test_place_keys_ignore_apostrophes_hyphens_periods_case_and_accents():
         ("O'Fallon, MO", "O'Fallon, MO", "MO"),
         ("o'fallon mo", "O'Fallon, MO", "MO"),
         ("Lee's Summit, MO", "Lee's Summit, MO", "MO"),
+        ("lee's summit, mo", "Lee's Summit, MO", "MO"),
         ("Coeur d'Alene, ID", "Coeur d'Alene, ID", "ID"),
         ("Winston-Salem", "Winston-Salem, NC", "NC"),
         ("St. Louis", "St. Louis, MO", "MO"),
@@ -164,6 +165,13 @@ def test_a_street_address_is_searched_by_its_zip_without_the_geocoder(client, ca
     )
     assert '<link rel="canonical"' not in response.content.decode()
     assert "350 W 31st" not in caplog.text
+
+
+def test_a_zip_followed_by_its_city_is_read_as_the_zip(client):
+    response, result = searched(client, "10001 New York")
+
+    assert response.status_code == 200
+    assert result.point.label == "10001 (New York, NY)"
 
 
 def test_a_street_address_without_a_zip_asks_for_one(client):
