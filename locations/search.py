@@ -6,19 +6,22 @@ accept the same parameters, reject the same bad input and return the same places
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django import forms
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, Window
-from django.db.models.functions import RowNumber, Upper
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .domain.geo import Point
+from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
+from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.places import open_at
+from .models.places import OFFERINGS, open_at
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
 DEFAULT_RADIUS = 10
@@ -29,11 +32,37 @@ FALLBACK_MAIL_BASED = 10
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
 DIGITS_RE = re.compile(r"^\d+(?:-\d*)?$")
-LAT_LNG_RE = re.compile(r"^(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)$")
+# "lat,lng", "lat, lng" or "lat lng".
+LAT_LNG_RE = re.compile(r"^(-?\d{1,3}(?:\.\d+)?)(?:\s*,\s*|\s+)(-?\d{1,3}(?:\.\d+)?)$")
+# A street address starts with its number ("350 5th Ave ..."); its ZIP ends it.
+STREET_RE = re.compile(r"^\d+[A-Za-z]?\s+\w")
+ADDRESS_ZIP_RE = re.compile(r"\b(\d{5})(?:-\d{4})?$")
+LEADING_ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?\s+\D")  # "10001 New York"
+LETTERS_RE = re.compile(r"[A-Za-z]")
+MAX_PLACE_CHOICES = 8
 CITY_STATE_RE = re.compile(r"^(.+?)\s*,\s*([A-Za-z .]{2,30})$")
 CITY_ST_RE = re.compile(r"^(.+?)\s+([A-Za-z]{2})$")  # "Albany NY", without the comma
-# How people shorten the first word of a city name, and how the ZIP table spells it.
-CITY_PREFIXES = {"ST": "SAINT", "STE": "SAINTE", "FT": "FORT", "MT": "MOUNT"}
+
+# Languages the filter offers, and how staff may have written each in `languages`.
+LANGUAGE_CHOICES = [
+    ("Spanish", _("Spanish")),
+    ("Chinese", _("Chinese")),
+    ("Vietnamese", _("Vietnamese")),
+    ("Arabic", _("Arabic")),
+    ("Russian", _("Russian")),
+    ("Haitian Creole", _("Haitian Creole")),
+    ("Korean", _("Korean")),
+    ("Tagalog", _("Tagalog")),
+    ("French", _("French")),
+    ("Portuguese", _("Portuguese")),
+    ("American Sign Language", _("American Sign Language")),
+]
+LANGUAGE_SPELLINGS = {
+    "Spanish": ["Español", "Espanol"],
+    "Chinese": ["Mandarin", "Cantonese"],
+    "Haitian Creole": ["Kreyòl", "Creole"],
+    "American Sign Language": ["ASL"],
+}
 
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FALSE_VALUES = {"", "0", "false", "off", "no"}
@@ -56,6 +85,11 @@ class FlagField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+OFFERING_LABELS = dict(OFFERINGS)
+# Filters named otherwise than the column they test.
+FLAG_COLUMNS = {"free": "free_naloxone"}
+
+
 class SearchForm(forms.Form):
     """The search's query string. `cleaned_data["near"]` is a resolved Point."""
 
@@ -69,7 +103,7 @@ class SearchForm(forms.Form):
     )
     radius = forms.TypedChoiceField(
         label=_("Distance"),
-        choices=[(str(r), _("%(miles)s miles") % {"miles": r}) for r in RADIUS_CHOICES],
+        choices=[(str(r), miles_lazy(r)) for r in RADIUS_CHOICES],
         coerce=int,
         required=False,
         empty_value=DEFAULT_RADIUS,
@@ -87,6 +121,22 @@ class SearchForm(forms.Form):
     no_prescription = FlagField(label=_("No prescription needed"))
     open_now = FlagField(label=_("Open now"))
     no_police = FlagField(label=_("No police or sheriff sites"))
+    # The other offerings the data holds, each a filter named as its column.
+    walk_in = FlagField(label=OFFERING_LABELS["walk_in"])
+    anonymous = FlagField(label=OFFERING_LABELS["anonymous"])
+    nasal_spray = FlagField(label=OFFERING_LABELS["nasal_spray"])
+    injectable = FlagField(label=OFFERING_LABELS["injectable"])
+    fentanyl_test_strips = FlagField(label=OFFERING_LABELS["fentanyl_test_strips"])
+    wheelchair_accessible = FlagField(label=OFFERING_LABELS["wheelchair_accessible"])
+    open_24_7 = FlagField(label=OFFERING_LABELS["open_24_7"])
+    sells_otc = FlagField(label=OFFERING_LABELS["sells_otc"])
+    training = FlagField(label=OFFERING_LABELS["training"])
+    language = forms.ChoiceField(
+        label=_("Staff speak"),
+        choices=[("", _("Any language")), *LANGUAGE_CHOICES],
+        required=False,
+        error_messages={"invalid_choice": _("“%(value)s” is not a language we can filter by.")},
+    )
     page = forms.IntegerField(
         required=False,
         min_value=1,
@@ -98,8 +148,17 @@ class SearchForm(forms.Form):
         },
     )
 
+    def __init__(self, *args, geocode: Callable[[str], tuple | None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.geocode = geocode
+        self.place_choices: list[str] = []
+
     def clean_near(self) -> Point:
-        return resolve_near(self.cleaned_data["near"])
+        try:
+            return resolve_near(self.cleaned_data["near"], self.geocode)
+        except AmbiguousPlace as error:
+            self.place_choices = error.choices
+            raise
 
     def clean_page(self) -> int:
         return self.cleaned_data["page"] or 1
@@ -114,32 +173,34 @@ class SearchForm(forms.Form):
         return ""
 
 
-def resolve_near(text: str) -> Point:
-    """Turn a ZIP, "City, ST" or "lat,lng" into a Point (one query), or raise."""
+class AmbiguousPlace(forms.ValidationError):
+    """A city name without a state that several states have: `choices` are "City, ST",
+    the largest first (by its number of ZIP codes)."""
+
+    def __init__(self, message, choices: list[str], **kwargs):
+        super().__init__(message, **kwargs)
+        self.choices = choices
+
+
+def plausible_us(lat: float, lng: float) -> bool:
+    """Within the latitudes and longitudes of the states and territories."""
+    return 13 <= lat <= 72 and (-180 <= lng <= -64 or 144 <= lng <= 146)
+
+
+def resolve_near(text: str, geocode: Callable[[str], tuple | None] | None = None) -> Point:
+    """Turn a ZIP, "City, ST", a city alone, "lat,lng" (or "lat lng") or a street
+    address into a Point (one query), or raise. `geocode`, when given, looks a street
+    address up (the page and the API pass it when SEARCH_GEOCODE_ADDRESSES is on); the
+    address itself is neither logged nor kept in the Point."""
     text = " ".join(text.split())
     if match := ZIP_RE.match(text):
-        code = match.group(1)
-        zip_code = ZipCode.objects.filter(code=code).first()
-        if zip_code is None:
-            raise forms.ValidationError(
-                _("We could not find the ZIP code %(zip)s. Check it, or try a city name."),
-                params={"zip": code},
-            )
-        return Point(
-            zip_code.latitude,
-            zip_code.longitude,
-            f"{zip_code.code} ({zip_code.city}, {zip_code.state})",
-            zip_code.state,
-        )
+        return zip_point(match.group(1))
     if DIGITS_RE.match(text):
         raise forms.ValidationError(_("A ZIP code has 5 digits, like 10001."))
     if match := LAT_LNG_RE.match(text):
-        lat, lng = float(match.group(1)), float(match.group(2))
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise forms.ValidationError(
-                _("Coordinates must be a latitude from -90 to 90 and a longitude from -180 to 180.")
-            )
-        return Point(lat, lng, f"{lat:.4f}, {lng:.4f}", nearest_state(lat, lng))
+        return coordinates_point(float(match.group(1)), float(match.group(2)))
+    if STREET_RE.match(text):
+        return address_point(text, geocode)
     match = CITY_STATE_RE.match(text)
     if match is None and (short := CITY_ST_RE.match(text)) and state_code(short.group(2)):
         match = short
@@ -150,36 +211,124 @@ def resolve_near(text: str) -> Point:
                 _("We did not recognise the state “%(state)s”. Use its two-letter code, like NY."),
                 params={"state": match.group(2)},
             )
-        centre = (
-            ZipCode.objects.annotate(city_upper=Upper("city"))
-            .filter(city_upper__in=city_spellings(city), state=state)
-            .aggregate(latitude=Avg("latitude"), longitude=Avg("longitude"), n=Count("code"))
-        )
-        if not centre["n"]:
-            raise forms.ValidationError(
-                _("We could not find %(city)s, %(state)s. Check the spelling or try a ZIP code."),
-                params={"city": city, "state": state},
-            )
-        return Point(centre["latitude"], centre["longitude"], f"{city.title()}, {state}", state)
+        return city_point(city, state)
+    if LETTERS_RE.search(text):
+        return city_point(text, None)
     raise forms.ValidationError(
         _("Enter a 5-digit ZIP code (like 10001), a city and state (like Albany, NY), "
           "or use your location.")
     )  # fmt: skip
 
 
-def city_spellings(city: str) -> list[str]:
-    """The city as typed and with a shortened first word spelt out ("St. Louis")."""
-    words = city.upper().replace(".", " ").split()
-    spellings = {city.upper(), " ".join(words)}
-    if words and words[0] in CITY_PREFIXES:
-        spellings.add(" ".join([CITY_PREFIXES[words[0]], *words[1:]]))
-    return sorted(spellings)
+def zip_point(code: str, label: str = "") -> Point:
+    zip_code = ZipCode.objects.filter(code=code).first()
+    if zip_code is None:
+        raise forms.ValidationError(
+            _("We could not find the ZIP code %(zip)s. Check it, or try a city name."),
+            params={"zip": code},
+        )
+    return Point(
+        zip_code.latitude,
+        zip_code.longitude,
+        label or f"{zip_code.code} ({zip_code.city}, {zip_code.state})",
+        zip_code.state,
+    )
 
 
-def nearest_state(lat: float, lng: float) -> str:
-    """The state of the ZIP centroid nearest to a point within 50 miles, or ""."""
+def coordinates_point(lat: float, lng: float) -> Point:
+    """A point from coordinates, named by the nearest city. Coordinates that fit the US
+    only the other way round are refused when impossible and searched with a hint
+    otherwise."""
+    swapped = not plausible_us(lat, lng) and plausible_us(lng, lat)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        if swapped:
+            raise forms.ValidationError(
+                _("The latitude comes first: did you mean %(lat)s, %(lng)s?"),
+                params={"lat": f"{lng:.4f}", "lng": f"{lat:.4f}"},
+            )
+        raise forms.ValidationError(
+            _("Coordinates must be a latitude from -90 to 90 and a longitude from -180 to 180.")
+        )
     nearest = ZipCode.objects.nearest(lat, lng)
-    return nearest.state if nearest and nearest.state in STATES else ""
+    if nearest is not None:
+        # "Near me" reads as the town, not as raw coordinates.
+        label, state = f"{nearest.city}, {nearest.state}", nearest.state
+    else:
+        label, state = f"{lat:.4f}, {lng:.4f}", ""
+    suggestion = f"{lng:.4f},{lat:.4f}" if swapped else ""
+    return Point(lat, lng, label, state if state in STATES else "", suggestion)
+
+
+def address_point(text: str, geocode: Callable[[str], tuple | None] | None) -> Point:
+    """A street address: through the geocoder when one is given, else the ZIP code
+    written at its end. Named by its ZIP or "the address you entered", never by itself."""
+    if geocode is not None and (found := geocode(text)):
+        lat, lng = found
+        nearest = ZipCode.objects.nearest(lat, lng)
+        state = nearest.state if nearest and nearest.state in STATES else ""
+        return Point(lat, lng, str(_("the address you entered")), state, private=True)
+    if match := ADDRESS_ZIP_RE.search(text) or LEADING_ZIP_RE.match(text):
+        point = zip_point(match.group(1))
+        point.private = True
+        return point
+    raise forms.ValidationError(
+        _("To search near a street address, add its ZIP code, or search by city and state.")
+    )
+
+
+def city_point(city: str, state: str | None) -> Point:
+    """The centre of a city's ZIP codes, by any name the ZIP table knows it by, in one
+    query. Without a state: the one state that has it, or AmbiguousPlace."""
+    keys = key_variants(city)
+    rows = ZipCode.objects.filter(names__overlap=keys)
+    if state:
+        rows = rows.filter(state=state)
+    groups = (
+        rows.annotate(primary=ExpressionWrapper(Q(names__0__in=keys), BooleanField()))
+        .values("state", "primary")
+        .annotate(latitude=Avg("latitude"), longitude=Avg("longitude"), n=Count("code"))
+        .order_by()
+    )
+    # Per state, the ZIPs whose own city it is; only when none, those that know it by
+    # another name ("Manhattan", "Queens").
+    by_state: dict[str, dict] = {}
+    for group in groups:
+        kept = by_state.get(group["state"])
+        if kept is None or (group["primary"] and not kept["primary"]):
+            by_state[group["state"]] = group
+    label_city = title_case(city)
+    if not by_state:
+        if state:
+            raise forms.ValidationError(
+                _("We could not find %(city)s, %(state)s. Check the spelling or try a ZIP code."),
+                params={"city": city, "state": state},
+            )
+        raise forms.ValidationError(
+            _("We could not find %(city)s. Add the state (like Albany, NY) or try a ZIP code."),
+            params={"city": city},
+        )
+    if len(by_state) > 1:
+        ranked = sorted(by_state.values(), key=lambda g: (-g["n"], g["state"]))
+        choices = [f"{label_city}, {g['state']}" for g in ranked[:MAX_PLACE_CHOICES]]
+        raise AmbiguousPlace(
+            _("There is more than one %(city)s: %(choices)s. Choose one, or add the state."),
+            choices=choices,
+            params={"city": label_city, "choices": "; ".join(choices)},
+        )
+    [(found_state, centre)] = by_state.items()
+    return Point(
+        centre["latitude"], centre["longitude"], f"{label_city}, {found_state}", found_state
+    )
+
+
+def title_case(city: str) -> str:
+    """ "o'fallon" -> "O'Fallon", "winston-salem" -> "Winston-Salem"; as typed when it
+    already has capitals."""
+    if city != city.lower() and city != city.upper():
+        return city
+    titled = re.sub(r"(^|[\s\-.])(\w)", lambda m: m.group(1) + m.group(2).upper(), city.lower())
+    # O'Fallon, D'Iberville: a capital after an apostrophe that follows one letter only.
+    return re.sub(r"\b(\w['’])(\w)", lambda m: m.group(1) + m.group(2).upper(), titled)
 
 
 @dataclass
@@ -193,6 +342,11 @@ class SearchResult:
     results: list[Location]
     nearest_beyond: list[Location] = field(default_factory=list)
     mail_based: list[Location] = field(default_factory=list)
+
+    @property
+    def radius_words(self) -> str:
+        """The radius as a sentence says it: "1 mile", "10 miles"."""
+        return miles(self.radius)
 
     @property
     def pages(self) -> int:
@@ -222,15 +376,27 @@ def filters(data: dict, moment: datetime) -> Q:
     q = Q()
     if data["kind"]:
         q &= Q(kind__in=data["kind"])
-    if data["free"]:
-        q &= Q(free_naloxone=True)
-    if data["no_prescription"]:
-        q &= Q(no_prescription=True)
+    for name in OFFERING_FILTERS:
+        if data.get(name):
+            q &= Q(**{FLAG_COLUMNS.get(name, name): True})
+    if data.get("language"):
+        language = data["language"]
+        spellings = [language, *LANGUAGE_SPELLINGS.get(language, [])]
+        variants = {form for s in spellings for form in (s, s.lower(), s.upper())}
+        q &= Q(languages__overlap=sorted(variants))
     if data["no_police"]:
         q &= ~Q(kind=Location.Kind.LAW_ENFORCEMENT)
     if data["open_now"]:
         q &= Q(open_at(moment))
     return q
+
+
+# The flags that keep places having an offering (all but open_now and no_police).
+OFFERING_FILTERS = [
+    name
+    for name, field in SearchForm.base_fields.items()
+    if isinstance(field, FlagField) and FLAG_COLUMNS.get(name, name) in OFFERING_LABELS
+]
 
 
 def listing(moment: datetime):
@@ -260,9 +426,14 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
 
 def fallback(condition: Q, point: Point, moment: datetime) -> tuple[list, list]:
     """When nothing is within the radius: the nearest few anywhere that match the
-    filters, and the mail-based programs serving the searched state, in one query."""
+    filters, and the mail-based programs serving the searched state or the whole country
+    (no states listed), in one query."""
     is_mail = Q(kind=Location.Kind.MAIL_BASED)
-    serving = is_mail & Q(states_served__contains=[point.state]) if point.state else Q(pk=None)
+    nationwide = Q(states_served=[])
+    if point.state:
+        serving = is_mail & (Q(states_served__contains=[point.state]) | nationwide)
+    else:
+        serving = is_mail & nationwide
     group = ExpressionWrapper(is_mail, output_field=BooleanField())
     rows = (
         listing(moment)

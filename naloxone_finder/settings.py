@@ -41,6 +41,18 @@ def rate_limit(name: str, default: str) -> str:
     return value
 
 
+def rate_limits(name: str, default: str) -> str:
+    """Like rate_limit, but one or more rates separated by commas, each of which must be
+    kept ("20/h,5/m": 20 an hour and no more than 5 in any one minute)."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"\d+/([1-9]\d*)?[smhd](\s*,\s*\d+/([1-9]\d*)?[smhd])*", value):
+        raise ImproperlyConfigured(
+            f'{name} must look like "{default}" (rates such as 20/h, separated by commas; '
+            f"got {value!r})."
+        )
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
@@ -117,6 +129,7 @@ TEMPLATES = [
             "libraries": {
                 "sharing": "locations.web.templatetags.sharing",
                 "cards": "locations.web.templatetags.cards",
+                "words": "locations.web.templatetags.words",
             },
         },
     },
@@ -211,6 +224,8 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
+# Numbers as each language writes them (Spanish: 1.976,7).
+FORMAT_MODULE_PATH = ["naloxone_finder.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -360,7 +375,9 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
     "locations.web.caching.PublicCacheMiddleware",
 )
-SUBMISSION_RATE_LIMIT = rate_limit("SUBMISSION_RATE_LIMIT", "5/h")
+# An outreach worker may report a dozen stale listings in an hour; a flood is held back
+# by the burst limit.
+SUBMISSION_RATE_LIMIT = rate_limits("SUBMISSION_RATE_LIMIT", "20/h,5/m")
 # Staff hear of each new submission by email: STAFF_NOTIFY_EMAILS, else the moderators.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Mail is sent while the visitor waits: a mail server that hangs must not hold them long.
@@ -373,6 +390,9 @@ STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 GEOCODER = env("GEOCODER", default="census").strip().lower()
 if GEOCODER not in {"census", "none"}:
     raise ImproperlyConfigured('GEOCODER must be "census" or "none".')
+# The public search looks street addresses up with the geocoder (off: it uses the ZIP
+# code written in the address). Typed addresses are neither logged nor stored.
+SEARCH_GEOCODE_ADDRESSES = env.bool("SEARCH_GEOCODE_ADDRESSES", default=False)
 GEOCODER_URL = env("GEOCODER_URL", default="https://geocoding.geo.census.gov/geocoder")
 # Seconds to wait for one address (a save in the admin), and for a batch (an import).
 GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5)

@@ -17,6 +17,7 @@ from ..domain.usps import STATES
 from ..exchange import csv_export, hsds
 from ..models import Location
 from ..search import PAGE_SIZE, PageOutOfRange, SearchForm, SearchResult, run_search
+from ..services.geocoding import address_geocoder
 from .app import GEOJSON, api
 from .schemas import (
     CitiesOut,
@@ -69,7 +70,7 @@ def searched(request: HttpRequest) -> SearchResult:
     Three queries (see search.py): the ZIP or city lookup, the count, and the page of
     results, or, when nothing is within the radius, the fallback.
     """
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, geocode=address_geocoder())
     if not form.is_valid():
         raise HttpError(400, form.first_error())
     try:
@@ -110,7 +111,10 @@ def paging(request: HttpRequest, result: SearchResult) -> dict:
     description=(
         'Same parameters as the /search page. `near` is a 5-digit ZIP, "City, ST" or '
         '"lat,lng"; `radius` is 1, 5, 10, 25, 50 or 100 miles (default 10); `kind` may '
-        "repeat; the flags free, no_prescription, open_now and no_police take 1 or 0. "
+        "repeat; the flags (free, no_prescription, open_now, no_police and each offering: "
+        "walk_in, anonymous, nasal_spray, injectable, fentanyl_test_strips, "
+        "wheelchair_accessible, open_24_7, sells_otc, training) take 1 or 0; `language` "
+        "keeps places whose staff speak it. "
         f"{PAGE_SIZE} results a page, nearest first. When nothing is within the radius, "
         "`nearest_beyond` lists the nearest places farther away and `mail_based` the "
         "programs that mail naloxone to the searched state."

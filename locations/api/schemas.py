@@ -7,7 +7,30 @@ from typing import Literal
 from ninja import Field, Schema
 
 from ..models import Location
-from ..search import PAGE_SIZE
+from ..search import LANGUAGE_CHOICES, PAGE_SIZE, RADIUS_CHOICES
+
+# The values the search form reads as a filter on or off; "1" and "0" are the usual ones.
+FLAG_VALUES = ["1", "0", "true", "false", "on", "off", "yes", "no"]
+
+
+def enum(values: list[str], example):
+    """json_schema_extra that lists a parameter's values as an enum in the OpenAPI schema:
+    on the string (or the array's items) inside the optional parameter's anyOf."""
+
+    def extra(schema: dict) -> None:
+        for option in schema.get("anyOf", [schema]):
+            if option.get("type") == "string":
+                option["enum"] = values
+            elif option.get("type") == "array":
+                option["items"] = {"type": "string", "enum": values}
+        schema["example"] = example
+
+    return extra
+
+
+def flag(description: str):
+    """An on/off filter of the search, with its values as an enum in the OpenAPI schema."""
+    return Field(None, description=description, json_schema_extra=enum(FLAG_VALUES, "1"))
 
 
 class Error(Schema):
@@ -91,30 +114,32 @@ class SearchParams(Schema):
     radius: str | None = Field(
         None,
         description="Miles: 1, 5, 10, 25, 50 or 100 (default 10).",
-        json_schema_extra={"example": "25"},
+        json_schema_extra=enum([str(r) for r in RADIUS_CHOICES], "25"),
     )
     kind: list[str] | None = Field(
         None,
         description="Repeatable: "
         + ", ".join(Location.Kind.values)
         + ". Several kinds mean any of them.",
-        json_schema_extra={"example": ["pharmacy", "harm_reduction"]},
+        json_schema_extra=enum(list(Location.Kind.values), ["pharmacy", "harm_reduction"]),
     )
-    free: str | None = Field(
-        None, description="1: free naloxone only.", json_schema_extra={"example": "1"}
-    )
-    no_prescription: str | None = Field(
-        None, description="1: no prescription needed only.", json_schema_extra={"example": "1"}
-    )
-    open_now: str | None = Field(
+    free: str | None = flag("1: free naloxone only.")
+    no_prescription: str | None = flag("1: no prescription needed only.")
+    open_now: str | None = flag("1: open now, in each place's own time zone.")
+    no_police: str | None = flag("1: leave out police and sheriff sites.")
+    walk_in: str | None = flag("1: walk-in places only.")
+    anonymous: str | None = flag("1: anonymous places only (no ID asked for).")
+    nasal_spray: str | None = flag("1: places with naloxone nasal spray only.")
+    injectable: str | None = flag("1: places with injectable naloxone only.")
+    fentanyl_test_strips: str | None = flag("1: places with fentanyl test strips only.")
+    wheelchair_accessible: str | None = flag("1: wheelchair-accessible places only.")
+    open_24_7: str | None = flag("1: places where naloxone can be had at any hour only.")
+    sells_otc: str | None = flag("1: places that sell naloxone over the counter only.")
+    training: str | None = flag("1: places that offer overdose response training only.")
+    language: str | None = Field(
         None,
-        description="1: open now, in each place's own time zone.",
-        json_schema_extra={"example": "1"},
-    )
-    no_police: str | None = Field(
-        None,
-        description="1: leave out police and sheriff sites.",
-        json_schema_extra={"example": "1"},
+        description="A language the staff speak.",
+        json_schema_extra=enum([value for value, _label in LANGUAGE_CHOICES], "Spanish"),
     )
     page: str | None = Field(
         None,

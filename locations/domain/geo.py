@@ -14,11 +14,24 @@ METRES_PER_MILE = 1609.344
 class Point:
     """A place on the map the search measures from, with what to call it."""
 
-    def __init__(self, latitude: float, longitude: float, label: str = "", state: str = ""):
+    def __init__(
+        self,
+        latitude: float,
+        longitude: float,
+        label: str = "",
+        state: str = "",
+        suggestion: str = "",
+        private: bool = False,
+    ):
         self.latitude = latitude
         self.longitude = longitude
         self.label = label
         self.state = state
+        # What the person may have meant instead ("40.7484,-73.9967" for swapped
+        # coordinates), offered as a link; "" when nothing.
+        self.suggestion = suggestion
+        # Searched from a street address: pages make no link that would repeat it.
+        self.private = private
 
     def __repr__(self) -> str:
         return f"Point({self.latitude}, {self.longitude}, {self.label!r}, {self.state!r})"

@@ -1,6 +1,7 @@
 """The directory's data: models and their QuerySets, one module per subject."""
 
 from .duplicates import PossibleDuplicate
+from .help_lines import HelpLine, help_lines_and_demo_flag
 from .hours import OpeningHours
 from .places import OFFERINGS, Kind, Location, LocationQuerySet, PlaceFields
 from .submissions import ProblemReport, Submission, Suggestion
@@ -9,6 +10,7 @@ from .zipcodes import ZipCode, ZipCodeQuerySet
 
 __all__ = [
     "OFFERINGS",
+    "HelpLine",
     "Kind",
     "Location",
     "LocationQuerySet",
@@ -22,4 +24,5 @@ __all__ = [
     "VerificationQueueQuerySet",
     "ZipCode",
     "ZipCodeQuerySet",
+    "help_lines_and_demo_flag",
 ]

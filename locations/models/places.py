@@ -167,9 +167,11 @@ class LocationQuerySet(models.QuerySet):
         return sorted({(state, slugify(city)) for state, city in rows if slugify(city)})
 
     def mailing_to(self, state: str):
-        """Published mail-based programs that mail to `state` (listed in states_served)."""
+        """Published mail-based programs that mail to `state`: it is in states_served, or
+        states_served is empty (they mail to the whole country)."""
         return self.published().filter(
-            kind=Location.Kind.MAIL_BASED, states_served__contains=[state.upper()]
+            Q(states_served__contains=[state.upper()]) | Q(states_served=[]),
+            kind=Location.Kind.MAIL_BASED,
         )
 
 
@@ -246,7 +248,8 @@ class Location(PlaceFields):
         models.CharField(max_length=2, choices=STATE_CHOICES),
         default=list,
         blank=True,
-        help_text="Mail-based programs: USPS codes of the states they mail to, comma-separated.",
+        help_text="Mail-based programs: USPS codes of the states they mail to, "
+        "comma-separated. Leave blank for a program that mails to the whole country.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     last_verified_on = models.DateField("last verified", null=True, blank=True)

@@ -1,9 +1,12 @@
 """US ZIP codes and their centres, which place searches and listings on the map."""
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
 
 from ..domain.geo import Point, bounding_box, great_circle_miles
+from ..domain.place_names import zip_names
 from ..domain.validators import (
     latitude_validators,
     longitude_validators,
@@ -35,6 +38,9 @@ class ZipCode(models.Model):
     latitude = models.FloatField(validators=latitude_validators)
     longitude = models.FloatField(validators=longitude_validators)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    # Keys (domain.place_names.place_key) of the names the ZIP answers to: its city
+    # first, then the other names the USPS knows for it ("Manhattan", "Queens").
+    names = ArrayField(models.CharField(max_length=100), default=list, blank=True)
 
     objects = ZipCodeQuerySet.as_manager()
 
@@ -43,7 +49,13 @@ class ZipCode(models.Model):
         indexes = [
             models.Index(Upper("city"), "state", name="zipcode_city_state"),
             models.Index(fields=["latitude", "longitude"], name="zipcode_latlng"),
+            GinIndex(fields=["names"], name="zipcode_names"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.city}, {self.state}"
+
+    def save(self, *args, **kwargs):
+        # The city's own key always comes first (bulk loads set `names` themselves).
+        self.names = zip_names(self.city, self.names[1:] if self.names else [])
+        super().save(*args, **kwargs)

@@ -94,6 +94,30 @@ def geocode_one(location: Location) -> Point | None:
     return point
 
 
+def address_geocoder():
+    """The function the public search looks street addresses up with, or None when
+    SEARCH_GEOCODE_ADDRESSES (or the geocoder) is off."""
+    if settings.SEARCH_GEOCODE_ADDRESSES and enabled():
+        return geocode_address
+    return None
+
+
+def geocode_address(text: str) -> Point | None:
+    """(latitude, longitude) of an address a visitor typed, or None. The address is
+    neither logged nor kept: a failure is logged without it."""
+    try:
+        matches = _client().onelineaddress(
+            text, returntype="locations", timeout=settings.GEOCODER_TIMEOUT
+        )
+        if not matches or len(matches) > 1:
+            return None
+        coordinates = matches[0]["coordinates"]
+        return _point(coordinates["y"], coordinates["x"])
+    except Exception as error:
+        logger.warning("Geocoder failed for a search address: %s", type(error).__name__)
+        return None
+
+
 def geocode_many(locations: Sequence[Location]) -> dict[int, Point]:
     """Positions of many street addresses through the batch endpoint, keyed by each
     location's index in `locations`; those not found (or not asked about) are left out."""

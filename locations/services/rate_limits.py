@@ -29,25 +29,36 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * PERIODS[unit]
 
 
+def parse_rates(rates: str) -> list[tuple[int, int]]:
+    """("20/h,5/m") -> [(20, 3600), (5, 60)]: every limit a submission must keep to, a
+    steady one and a burst one, say."""
+    return [parse_rate(rate.strip()) for rate in rates.split(",") if rate.strip()]
+
+
 def rate_key(request: HttpRequest, period: int, now: float) -> str:
     window = int(now // period)
     return f"submissions:{client_network(request)}:{period}:{window}"
 
 
 def seconds_until_allowed(request: HttpRequest) -> int:
-    """0 when this address may submit now, else the seconds until it may. Counted per
-    fixed window in the "shared" cache, which all workers read. A cache outage lets
-    submissions through rather than turning everyone away."""
-    limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+    """0 when this address may submit now, else the seconds until it may (the longest
+    wait of the limits it has reached). Counted per fixed window in the "shared" cache,
+    which all workers read. A cache outage lets submissions through rather than turning
+    everyone away."""
     now = time.time()
+    limits = parse_rates(settings.SUBMISSION_RATE_LIMIT)
+    keys = {rate_key(request, period, now): (limit, period) for limit, period in limits}
     try:
-        count = caches["shared"].get(rate_key(request, period, now), 0)
+        counts = caches["shared"].get_many(list(keys))
     except Exception:
         logger.exception("The shared cache failed; submission not rate-limited")
         return 0
-    if count < limit:
-        return 0
-    return seconds_left(period, now)
+    waits = [
+        seconds_left(period, now)
+        for key, (limit, period) in keys.items()
+        if counts.get(key, 0) >= limit
+    ]
+    return max(waits, default=0)
 
 
 def seconds_left(period: int, now: float) -> int:
@@ -56,11 +67,22 @@ def seconds_left(period: int, now: float) -> int:
 
 
 def count_submission(request: HttpRequest) -> int:
-    """Count one submission from this address in the current window, which the count
-    outlives by a second at most. Returns the window's count with this one (0 when the
-    cache failed)."""
-    _limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+    """Count one submission from this address in the current window of every limit.
+    Returns 0 when it is within them all, else the seconds until it would be (the count
+    then includes this one, which a worker counting at the same instant also sees)."""
     now = time.time()
+    waits = [
+        seconds_left(period, now)
+        for limit, period in parse_rates(settings.SUBMISSION_RATE_LIMIT)
+        if count_in_window(request, period, now) > limit
+    ]
+    return max(waits, default=0)
+
+
+def count_in_window(request: HttpRequest, period: int, now: float) -> int:
+    """Count one submission in the window of `period` seconds, which the count outlives
+    by a second at most. Returns the window's count with this one (0 when the cache
+    failed)."""
     key = rate_key(request, period, now)
     timeout = int(period - now % period) + 1
     cache = caches["shared"]

@@ -5,19 +5,20 @@ from django.http import (
     HttpResponse,
 )
 from django.shortcuts import render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ..domain.site import absolute_url, tile_settings
-from ..models import Location
+from ..domain.words import miles_away
+from ..models import Location, help_lines_and_demo_flag
 from ..search import (
     PageOutOfRange,
     SearchForm,
     SearchResult,
     run_search,
 )
+from ..services.geocoding import address_geocoder
 from .search_params import (
     active_filters,
     clear_filters_url,
@@ -31,10 +32,11 @@ from .search_params import (
 def search(request: HttpRequest) -> HttpResponse:
     if "near" not in request.GET:
         return render(request, "locations/search.html", form_context(request, SearchForm()))
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, geocode=address_geocoder())
     ctx = form_context(request, form)
     if not form.is_valid():
         ctx["error"] = form.first_error()
+        ctx["place_choices"] = form.place_choices
         return render(request, "locations/search.html", ctx, status=400)
     try:
         ctx["result"] = run_search(form.cleaned_data)
@@ -47,13 +49,19 @@ def search(request: HttpRequest) -> HttpResponse:
     ctx["active_filters"] = active_filters(form)
     ctx["clear_filters_url"] = clear_filters_url(request)
     ctx["results_map"] = results_map(ctx["result"])
+    if not ctx["result"].total:
+        # No dead end: national help lines, read with the demo-data check (one query).
+        ctx["help_lines"], demo = help_lines_and_demo_flag()
+        if demo is not None:
+            ctx["demo_data_present"] = demo
     if ctx["result"].total:
         # A search that finds places is a page worth finding again: one canonical URL for
         # it, its own parameters only. Searches that find nothing stay out of the index.
         pairs = search_pairs(request.GET)
         if ctx["result"].page > 1:
             pairs.append(("page", str(ctx["result"].page)))
-        ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
+        if not ctx["result"].point.private:
+            ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
     return render(request, "locations/search.html", ctx)
 
 
@@ -83,7 +91,7 @@ def results_map(result: SearchResult) -> dict | None:
                 "lat": location.latitude,
                 "lng": location.longitude,
                 "distance": round(location.distance, 2),
-                "distance_label": _("%(miles)s mi") % {"miles": floatformat(location.distance, 1)},
+                "distance_label": miles_away(location.distance),
             }
         )
     if not places:

@@ -18,6 +18,7 @@ from ..search import (
     SearchResult,
     run_search,
 )
+from ..services.geocoding import address_geocoder
 
 FLAGS = [name for name, field in SearchForm.base_fields.items() if isinstance(field, FlagField)]
 
@@ -31,7 +32,10 @@ def form_context(request: HttpRequest, form: SearchForm) -> dict:
         "flags": [(form[name], name in on) for name in FLAGS],
         "selected_radius": request.GET.get("radius") or str(DEFAULT_RADIUS),
         "selected_kinds": request.GET.getlist("kind"),
-        "filters_on": len(on) + len(request.GET.getlist("kind")),
+        "selected_language": (request.GET.get("language") or "").strip(),
+        "filters_on": len(on)
+        + len(request.GET.getlist("kind"))
+        + bool((request.GET.get("language") or "").strip()),
     }
 
 
@@ -39,7 +43,11 @@ def active_filters(form: SearchForm) -> list[str]:
     """Labels of the filters a valid search has on, for "Filters on: …"."""
     data = form.cleaned_data
     kinds = [str(Location.Kind(kind).label) for kind in data["kind"]]
-    return [str(form.fields[flag].label) for flag in FLAGS if data[flag]] + kinds
+    flags = [str(form.fields[flag].label) for flag in FLAGS if data[flag]]
+    if data.get("language"):
+        language = dict(form.fields["language"].choices)[data["language"]]
+        flags.append(f"{form.fields['language'].label}: {language}")
+    return flags + kinds
 
 
 def clear_filters_url(request: HttpRequest) -> str:
@@ -48,7 +56,7 @@ def clear_filters_url(request: HttpRequest) -> str:
     return reverse("search") + "?" + urlencode(query)
 
 
-SEARCH_PARAMS = ["near", "radius", *FLAGS, "kind"]  # the search form's order
+SEARCH_PARAMS = ["near", "radius", *FLAGS, "language", "kind"]  # the search form's order
 
 
 def search_pairs(query: QueryDict) -> list[tuple[str, str]]:
@@ -75,7 +83,7 @@ def nearest_places(request: HttpRequest) -> tuple[SearchForm, SearchResult | Non
     (form, None, error)."""
     query = request.GET.copy()
     query.pop("page", None)
-    form = SearchForm(query)
+    form = SearchForm(query, geocode=address_geocoder())
     if not form.is_valid():
         return form, None, form.first_error()
     return form, run_search(form.cleaned_data), ""

@@ -1,9 +1,6 @@
 """The public forms' pages: suggest a place, report a problem with a listing, and their
 thank-you pages. The writing and the rate limit are services."""
 
-import time
-
-from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,19 +9,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ..domain.site import absolute_url
 from ..models import Location, ProblemReport, Suggestion
-from ..services.rate_limits import count_submission, parse_rate, seconds_left, seconds_until_allowed
+from ..services.rate_limits import count_submission, seconds_until_allowed
 from ..services.submissions import save_submission
 from .forms import ProblemReportForm, PublicForm, SuggestionForm
 
 
-def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
-    """429 with a page that says when to try again, in the visitor's language."""
+def too_many(request: HttpRequest, seconds: int, template: str, context: dict) -> HttpResponse:
+    """429 with the form again, as it was filled in, and a message that says when it can
+    be sent, in the visitor's language: nobody loses what they typed."""
     minutes = max(1, round(seconds / 60))
     response = render(
-        request,
-        "locations/too_many_submissions.html",
-        {"minutes": minutes, "seconds": seconds},
-        status=429,
+        request, template, {**context, "rate_limited": True, "minutes": minutes}, status=429
     )
     response["Retry-After"] = str(seconds)
     return response
@@ -37,13 +32,14 @@ def admin_url(request: HttpRequest, submission: Model) -> str:
     return absolute_url(request, path)
 
 
-def handle(request: HttpRequest, form: PublicForm, unsaved, thanks_url: str):
+def handle(request: HttpRequest, form: PublicForm, unsaved, thanks_url: str, page: tuple):
     """The POST side of both forms: rate limit, honeypot, validation, save, email, redirect.
-    `unsaved(form)` gives the submission to keep. Returns a response, or None to show the
-    form again with its errors."""
+    `unsaved(form)` gives the submission to keep; `page` is the form page's (template,
+    context), shown again when the limit refuses it. Returns a response, or None to show
+    the form again with its errors."""
     wait = seconds_until_allowed(request)
     if wait:
-        return too_many(request, wait)
+        return too_many(request, wait, *page)
     if form.is_spam:
         # Answered like a success so the program learns nothing; nothing is kept.
         count_submission(request)
@@ -52,10 +48,9 @@ def handle(request: HttpRequest, form: PublicForm, unsaved, thanks_url: str):
         return None
     # Counted before it is kept: submissions sent at the same time all pass the check
     # above, and the count tells which of them go over the limit.
-    count = count_submission(request)
-    limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
-    if count > limit:
-        return too_many(request, seconds_left(period, time.time()))
+    wait = count_submission(request)
+    if wait:
+        return too_many(request, wait, *page)
     save_submission(unsaved(form), lambda submission: admin_url(request, submission))
     return redirect(thanks_url)
 
@@ -68,7 +63,8 @@ def suggest(request: HttpRequest) -> HttpResponse:
         def unsaved(form: SuggestionForm) -> Suggestion:
             return form.save(commit=False)
 
-        response = handle(request, form, unsaved, reverse("suggest_thanks"))
+        page = ("locations/suggest.html", {"form": form})
+        response = handle(request, form, unsaved, reverse("suggest_thanks"), page)
         if response is not None:
             return response
     return render(request, "locations/suggest.html", {"form": form})
@@ -96,7 +92,8 @@ def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
             report.location = location
             return report
 
-        response = handle(request, form, unsaved, reverse("report_thanks", args=[slug]))
+        page = ("locations/report_problem.html", {"form": form, "location": location})
+        response = handle(request, form, unsaved, reverse("report_thanks", args=[slug]), page)
         if response is not None:
             return response
     return render(request, "locations/report_problem.html", {"form": form, "location": location})

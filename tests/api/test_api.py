@@ -359,3 +359,29 @@ def test_the_docs_page_describes_every_endpoint_without_third_party_assets(clien
     assert "curl" in html and "Retry-After" in html and "If-None-Match" in html
     assert "swagger" not in html.lower()
     assert 'src="http' not in html and 'href="https://cdn' not in html
+
+
+def test_it_takes_every_offering_filter_and_the_language(client):
+    make_location(name="Walk-in", walk_in=True, fentanyl_test_strips=True, languages=["Spanish"])
+    make_location(name="Other", walk_in=True)
+
+    body = api(client, "near=10001&walk_in=1&fentanyl_test_strips=1&language=Spanish").json()
+
+    assert [r["name"] for r in body["results"]] == ["Walk-in"]
+    assert api(client, "near=10001&language=Klingon").status_code == 400
+
+
+def test_the_schema_lists_the_filters_values_as_enums(client):
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/locations"]["get"]
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+
+    def values(name: str) -> list:
+        [option] = [o for o in schemas[name]["anyOf"] if o["type"] != "null"]
+        return option["items"]["enum"] if option["type"] == "array" else option["enum"]
+
+    for name in ["free", "walk_in", "anonymous", "nasal_spray", "injectable",
+                 "fentanyl_test_strips", "wheelchair_accessible", "open_24_7"]:  # fmt: skip
+        assert values(name)[:2] == ["1", "0"], name
+    assert values("kind") == list(Location.Kind.values)
+    assert values("radius") == ["1", "5", "10", "25", "50", "100"]
+    assert "Spanish" in values("language")

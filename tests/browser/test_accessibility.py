@@ -12,6 +12,7 @@ PAGES = {
     "results with filters": lambda d: "/search?near=10001&free=1&kind=harm_reduction",
     "no results": lambda d: "/search?near=59001&radius=1",
     "bad input": lambda d: "/search?near=not+a+place",
+    "swapped coordinates": lambda d: "/search?near=-73.9967,40.7484",
     "detail": lambda d: f"/locations/{d['pharmacy'].slug}/",
     "detail without hours": lambda d: f"/locations/{d['police'].slug}/",
     "flyer": lambda d: f"/locations/{d['pharmacy'].slug}/flyer/",

@@ -47,3 +47,16 @@ def test_each_zip_has_a_centroid_state_and_valid_time_zone():
     assert zones <= known
     assert not ZipCode.objects.filter(state__in=["AA", "AE", "AP"]).exists()
     assert not ZipCode.objects.filter(latitude=0, longitude=0).exists()
+
+
+def test_it_keeps_the_other_names_each_zip_is_known_by():
+    load()
+
+    assert ZipCode.objects.get(code="10025").names[:2] == ["NEWYORK", "MANHATTAN"]
+    assert "QUEENS" in ZipCode.objects.get(code="11101").names
+    assert ZipCode.objects.get(code="63366").names[0] == "OFALLON"
+    # A search by one of them finds the place.
+    from locations.search import resolve_near
+
+    assert resolve_near("Queens, NY").state == "NY"
+    assert resolve_near("Coeur d'Alene, ID").state == "ID"

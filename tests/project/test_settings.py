@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from naloxone_finder.settings import positive_int, rate_limit
+from naloxone_finder.settings import positive_int, rate_limit, rate_limits
 
 
 @pytest.mark.parametrize("value", ["5/h", "120/m", "600/5m", " 10/d "])
@@ -17,6 +17,19 @@ def test_a_rate_limit_refuses_anything_else(monkeypatch, value):
     monkeypatch.setenv("API_RATE_LIMIT", value)
     with pytest.raises(ImproperlyConfigured, match='API_RATE_LIMIT must look like "120/m"'):
         rate_limit("API_RATE_LIMIT", "120/m")
+
+
+@pytest.mark.parametrize("value", ["20/h,5/m", "5/h", " 20/h , 5/m ", "1/d,10/h,3/m"])
+def test_the_submission_limit_takes_one_or_more_rates(monkeypatch, value):
+    monkeypatch.setenv("SUBMISSION_RATE_LIMIT", value)
+    assert rate_limits("SUBMISSION_RATE_LIMIT", "20/h,5/m") == value.strip()
+
+
+@pytest.mark.parametrize("value", ["20/h,", ",5/m", "20/h;5/m", "20/h,5", "20/h,,5/m"])
+def test_the_submission_limit_refuses_anything_else(monkeypatch, value):
+    monkeypatch.setenv("SUBMISSION_RATE_LIMIT", value)
+    with pytest.raises(ImproperlyConfigured, match='SUBMISSION_RATE_LIMIT must look like "20/h'):
+        rate_limits("SUBMISSION_RATE_LIMIT", "20/h,5/m")
 
 
 def test_a_rate_limit_defaults_when_unset(monkeypatch):

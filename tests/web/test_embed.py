@@ -121,7 +121,7 @@ def test_with_nothing_near_it_shows_the_nearest_farther_away_and_mail_programs(c
 
     body = page(response)
     assert response.status_code == 200
-    assert "Nothing within 1 miles of 10001 (New York, NY)" in body
+    assert "Nothing within 1 mile of 10001 (New York, NY)" in body
     assert "These are the nearest places farther away:" in body
     assert "Albany place" in body
     assert "Naloxone by mail in NY" in body and "Mailer" in body

@@ -62,6 +62,22 @@ def test_it_marks_today_in_the_places_time_zone(client, monkeypatch):
     assert 'aria-current="date"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "prefix, caption",
+    [
+        ("", "Opening hours (local time, Hawaii Time)"),
+        ("/es", "Horario de atención (hora local, Hora de Hawái)"),
+    ],
+)
+def test_the_hours_name_the_time_zone_as_people_say_it(client, prefix, caption):
+    place = make_location(hours=[(0, (9, 0), (17, 0))], timezone="Pacific/Honolulu")
+
+    page = client.get(f"{prefix}/locations/{place.slug}/").content.decode()
+
+    assert caption in page
+    assert "Pacific/Honolulu" not in page
+
+
 def test_it_uses_the_configured_site_for_the_canonical_url(client, settings):
     settings.SITE_URL = "https://naloxone.example"
     place = make_location()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from locations.models import Location, ZipCode
-from locations.search import SearchForm, run_search
+from locations.search import FLAG_COLUMNS, OFFERING_FILTERS, SearchForm, run_search
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,8 @@ def test_an_empty_directory_is_still_not_a_dead_end(client):
     "query, message",
     [
         ("near=00000", "could not find the ZIP code 00000"),
-        ("near=abc", "Enter a 5-digit ZIP code"),
+        ("near=abc", "We could not find abc. Add the state"),
+        ("near=%21%21%21", "Enter a 5-digit ZIP code"),
         ("near=1000", "A ZIP code has 5 digits"),
         ("near=100011", "A ZIP code has 5 digits"),
         ("near=", "Enter a ZIP code"),
@@ -345,3 +346,72 @@ def test_the_demo_banner_shows_only_while_demo_data_exists(client):
 
     assert "Demo data, not real locations" in client.get("/").content.decode()
     assert "Demo data, not real locations" in search(client, "near=10001").content.decode()
+
+
+# Filters for every offering the data holds, and the languages spoken.
+
+
+@pytest.mark.parametrize("name", OFFERING_FILTERS)
+def test_each_offering_filter_keeps_only_the_places_with_it(client, name):
+    column = FLAG_COLUMNS.get(name, name)
+    make_location(name="With", latitude=40.7490, **{column: True})
+    make_location(name="Without", latitude=40.7485)
+
+    assert names(search(client, f"near=10001&{name}=1")) == ["With"]
+    assert names(search(client, f"near=10001&{name}=0")) == ["Without", "With"]
+
+
+def test_the_offering_filters_cover_every_offering():
+    columns = {FLAG_COLUMNS.get(name, name) for name in OFFERING_FILTERS}
+
+    assert columns == {column for column, _label in Location.OFFERINGS}
+
+
+def test_several_offering_filters_all_apply(client):
+    make_location(name="Both", latitude=40.7490, walk_in=True, anonymous=True)
+    make_location(name="Walk-in only", latitude=40.7485, walk_in=True)
+
+    assert names(search(client, "near=10001&walk_in=1&anonymous=1")) == ["Both"]
+
+
+def test_the_language_filter_reads_the_spellings_staff_use(client):
+    make_location(name="Spanish", latitude=40.7490, languages=["English", "Spanish"])
+    make_location(name="español", latitude=40.7491, languages=["español"])
+    make_location(name="ASL", latitude=40.7492, languages=["asl"])
+    make_location(name="English only", latitude=40.7485, languages=["English"])
+
+    assert sorted(names(search(client, "near=10001&language=Spanish"))) == ["Spanish", "español"]
+    assert names(search(client, "near=10001&language=American+Sign+Language")) == ["ASL"]
+    assert len(names(search(client, "near=10001&language="))) == 4
+
+
+def test_an_unknown_language_is_a_clear_400(client):
+    response = search(client, "near=10001&language=Klingon")
+
+    assert response.status_code == 400
+    assert "“Klingon” is not a language we can filter by." in response.content.decode()
+
+
+def test_the_form_shows_a_box_for_every_filter_and_the_languages(client):
+    page = search(client, "near=10001&walk_in=1&language=Spanish").content.decode()
+
+    for name in OFFERING_FILTERS:
+        assert f'name="{name}" value="1"' in page
+    assert 'name="walk_in" value="1" checked' in page
+    assert '<option value="Spanish" selected>Spanish</option>' in page
+
+
+def test_the_filters_are_in_spanish(client):
+    page = client.get("/es/search?near=10001&language=Spanish").content.decode()
+
+    assert "Sin cita" in page
+    assert '<option value="Spanish" selected>Español</option>' in page
+
+
+def test_every_filter_on_still_takes_four_queries(client, django_assert_num_queries):
+    make_location(name="All", **{column: True for column, _label in Location.OFFERINGS})
+    query = "&".join(f"{name}=1" for name in OFFERING_FILTERS)
+
+    with django_assert_num_queries(4):
+        response = search(client, f"near=10001&{query}&language=Spanish&open_now=1")
+    assert response.status_code == 200

@@ -9,7 +9,7 @@ import pytest
 
 from locations.models import Location
 from tests.factories import make_location, make_zipcodes
-from tests.pages import Page, csp_problems, text
+from tests.pages import Page, csp_problems, squashed, text
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +349,39 @@ def test_the_fallback_page_takes_four_queries_with_hours_and_map(client, django_
     with django_assert_num_queries(4):
         response = search(client, "near=10001&radius=1")
     assert len(map_data(Page(response.content.decode()))["places"]) == 5
+
+
+# Words that read right: plurals, translated choices, localised distances, zone names.
+
+
+def test_one_mile_and_one_place_are_singular(client):
+    make_location(name="Chelsea Corner Pharmacy", latitude=40.7490, longitude=-73.9970)
+
+    found = squashed(search(client, "near=10001&radius=1"))
+    assert "1 place within 1 mile of 10001 (New York, NY)" in found
+
+    nothing = squashed(search(client, "near=12207&radius=1"))
+    assert "Nothing within 1 mile of 12207 (Albany, NY)" in nothing
+
+
+def test_the_radius_choices_are_in_the_pages_language(client):
+    page = Page(search(client, "near=10001", prefix="/es").content.decode())
+
+    labels = [text(option) for option in page.find("option")]
+    assert labels[:3] == ["1 milla", "5 millas", "10 millas"]
+    english = Page(search(client, "near=10001").content.decode())
+    assert [text(option) for option in english.find("option")][:2] == ["1 mile", "5 miles"]
+
+
+@pytest.mark.parametrize("prefix, expected", [("", "2,565.5 mi"), ("/es", "2.565,5 mi")])
+def test_long_distances_are_written_with_separators(client, prefix, expected):
+    # Only San Francisco has a place: from New York it is the nearest farther away.
+    make_location(
+        name="Mission Pharmacy", city="San Francisco", state="CA", zip_code="94103",
+        latitude=37.7725, longitude=-122.4147, timezone="America/Los_Angeles",
+    )  # fmt: skip
+
+    response = search(client, "near=10001&radius=1", prefix=prefix)
+
+    assert expected in squashed(response)
+    assert map_data(Page(response.content.decode()))["places"][0]["distance_label"] == expected

@@ -130,7 +130,7 @@ def test_with_nothing_near_the_flyer_lists_places_farther_away_and_by_mail(clien
 
     body = page(response)
     assert response.status_code == 200
-    assert "Nothing within 1 miles." in body
+    assert "Nothing within 1 mile." in body
     assert "These are the nearest places farther away:" in body
     assert listed(response) == ["Albany place", "Mailer"]
     assert "Naloxone by mail in NY" in body

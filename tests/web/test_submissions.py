@@ -351,6 +351,9 @@ def test_over_the_rate_limit_the_answer_is_a_friendly_429(client, settings):
     html = response.content.decode()
     assert "Please wait a little" in html
     assert "Please try again in" in html
+    # The form again, with what was typed.
+    assert 'value="Third"' in html
+    assert "What you wrote is kept below" in html
     assert Suggestion.objects.count() == 1
     assert ProblemReport.objects.count() == 1
     # Reading the form is still allowed.
@@ -365,6 +368,79 @@ def test_the_429_page_follows_the_visitors_language(client, settings):
 
     assert response.status_code == 429
     assert '<html lang="es">' in response.content.decode()
+
+
+def test_a_refused_report_keeps_what_was_typed(client, settings):
+    settings.SUBMISSION_RATE_LIMIT = "1/h"
+    place = make_location()
+    client.post(f"/es/locations/{place.slug}/report/", report_data())
+
+    response = client.post(
+        f"/es/locations/{place.slug}/report/", report_data(details="Cerró en marzo, lo vi ayer")
+    )
+
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Cerró en marzo, lo vi ayer</textarea>" in html
+    assert "espere un poco" in html
+    assert ProblemReport.objects.count() == 1
+
+
+class FakeClock:
+    """time.time() for the rate limit, at the start of an hour, moved on by hand."""
+
+    def __init__(self):
+        self.now = 1_800_000_000 // 3600 * 3600
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_an_outreach_worker_can_report_a_dozen_listings_in_an_hour(client, settings, monkeypatch):
+    from locations.services import rate_limits
+
+    settings.SUBMISSION_RATE_LIMIT = "20/h,5/m"
+    clock = FakeClock()
+    monkeypatch.setattr(rate_limits, "time", clock)
+    places = [make_location(name=f"Place {n}") for n in range(12)]
+
+    answers = []
+    for place in places:
+        answers.append(client.post(f"/locations/{place.slug}/report/", report_data()).status_code)
+        clock.now += 240  # one every four minutes
+
+    assert answers == [302] * 12
+    assert ProblemReport.objects.count() == 12
+
+
+def test_the_default_limit_stops_a_burst(client, settings, monkeypatch):
+    from locations.services import rate_limits
+
+    settings.SUBMISSION_RATE_LIMIT = "20/h,5/m"
+    monkeypatch.setattr(rate_limits, "time", FakeClock())
+    places = [make_location(name=f"Place {n}") for n in range(6)]
+
+    answers = [
+        client.post(f"/locations/{place.slug}/report/", report_data()).status_code
+        for place in places
+    ]
+
+    # Five in one minute pass; the sixth waits for the minute's window to end.
+    assert answers == [302] * 5 + [429]
+    assert ProblemReport.objects.count() == 5
+
+
+def test_every_limit_counts_on_its_own(client, settings):
+    settings.SUBMISSION_RATE_LIMIT = "2/h,10/m"
+    place = make_location()
+    assert client.post(f"/locations/{place.slug}/report/", report_data()).status_code == 302
+    assert client.post(f"/locations/{place.slug}/report/", report_data()).status_code == 302
+
+    response = client.post(f"/locations/{place.slug}/report/", report_data())
+
+    # The hourly limit is the one reached: the wait runs to the end of the hour's window.
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) <= 3600
 
 
 def test_each_address_has_its_own_allowance(client, settings):

@@ -99,6 +99,15 @@ def test_each_filter_box_is_labelled_by_its_field_in_the_form_order(client):
         ("no_prescription", "No prescription needed"),
         ("open_now", "Open now"),
         ("no_police", "No police or sheriff sites"),
+        ("walk_in", "Walk-in"),
+        ("anonymous", "Anonymous, no ID needed"),
+        ("nasal_spray", "Nasal spray"),
+        ("injectable", "Injectable"),
+        ("fentanyl_test_strips", "Fentanyl test strips"),
+        ("wheelchair_accessible", "Wheelchair accessible"),
+        ("open_24_7", "24/7 access"),
+        ("sells_otc", "Sells over the counter"),
+        ("training", "Training"),
     ]
     assert ticked(Page(html)) == []
 

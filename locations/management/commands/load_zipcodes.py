@@ -5,6 +5,7 @@ import zipcodes
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from locations.domain.place_names import zip_names
 from locations.models import ZipCode
 from locations.services import cache_version
 
@@ -31,7 +32,15 @@ class Command(BaseCommand):
                 batch_size=2000,
                 update_conflicts=True,
                 unique_fields=["code"],
-                update_fields=["city", "state", "county", "latitude", "longitude", "timezone"],
+                update_fields=[
+                    "city",
+                    "state",
+                    "county",
+                    "latitude",
+                    "longitude",
+                    "timezone",
+                    "names",
+                ],
             )
             after = ZipCode.objects.count()
             # bulk_create sends no signals: searches by ZIP may now find other places.
@@ -52,6 +61,12 @@ def zip_from_package(row: dict, timezone: str | None = None) -> ZipCode:
         latitude=float(row["lat"]),
         longitude=float(row["long"]),
         timezone=timezone or row["timezone"] or "UTC",
+        # The other names the USPS knows for the ZIP, accepted on mail or not
+        # ("Manhattan", "Queens"): people search by them.
+        names=zip_names(
+            row["city"],
+            (row.get("acceptable_cities") or []) + (row.get("unacceptable_cities") or []),
+        ),
     )
 
 
