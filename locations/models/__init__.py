@@ -2,12 +2,14 @@
 
 from .duplicates import PossibleDuplicate
 from .hours import OpeningHours
+from .mappings import ColumnMapping
 from .places import OFFERINGS, Kind, Location, LocationQuerySet, PlaceFields
 from .submissions import ProblemReport, Submission, Suggestion
 from .verification import VerificationQueue, VerificationQueueQuerySet
 from .zipcodes import ZipCode, ZipCodeQuerySet
 
 __all__ = [
+    "ColumnMapping",
     "OFFERINGS",
     "Kind",
     "Location",
