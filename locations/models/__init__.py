@@ -1,5 +1,6 @@
 """The directory's data: models and their QuerySets, one module per subject."""
 
+from .confirmations import ConfirmationRequest
 from .duplicates import PossibleDuplicate
 from .hours import OpeningHours
 from .mappings import ColumnMapping
@@ -10,6 +11,7 @@ from .zipcodes import ZipCode, ZipCodeQuerySet
 
 __all__ = [
     "ColumnMapping",
+    "ConfirmationRequest",
     "OFFERINGS",
     "Kind",
     "Location",
