@@ -14,6 +14,7 @@ import io
 import os
 
 from django import forms
+from django.contrib import admin
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -22,9 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..exchange.csv_format import COLUMNS, REQUIRED_COLUMNS
-from ..exchange.mapping import IGNORE, apply_mapping, header_key, suggested_mapping
+from ..exchange.mapping import (
+    IGNORE,
+    apply_mapping,
+    clean_mapping,
+    header_key,
+    suggested_mapping,
+)
 from ..exchange.reading import FileError, check_header
 from ..exchange.spreadsheets import read_table
+from ..models import ColumnMapping
 from ..services.mappings import save_mapping, stored_mapping
 
 MAPPING_SALT = "locations.admin_import.mapping"
@@ -187,3 +195,35 @@ class ColumnMappingMixin:
         with contextlib.suppress(OSError):
             storage.remove()
         return self.import_preview(request, None, data, source, file_name, mapping)
+
+
+class SavedMappingForm(forms.ModelForm):
+    """A saved mapping edited by hand: checked as the command checks --mapping."""
+
+    class Meta:
+        model = ColumnMapping
+        fields = ["mapping"]
+
+    def clean_mapping(self):
+        try:
+            return clean_mapping(self.cleaned_data["mapping"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    """The mappings remembered per source: correct one by hand, or delete it (Directory
+    admins) so the source's next file comes back to the mapping step."""
+
+    form = SavedMappingForm
+    list_display = ["source", "updated_by", "updated_at"]
+    search_fields = ["source"]
+    fields = ["source", "mapping", "updated_by", "updated_at"]
+    readonly_fields = ["source", "updated_by", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # made by the mapping step of an import
+
+    def save_model(self, request, obj, form, change):
+        save_mapping(obj.source, obj.mapping, request.user)

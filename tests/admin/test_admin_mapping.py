@@ -163,3 +163,16 @@ def test_the_mapping_step_needs_the_import_permission(client, db):
     client.force_login(make_user("viewer", is_staff=True))
     response = client.post(reverse(MAPPING), {"token": "x"})
     assert response.status_code == 403
+
+
+def test_staff_correct_a_saved_mapping_by_hand(client, staff):
+    saved = ColumnMapping.objects.create(source="county", mapping={"Town": "city"})
+    url = reverse("admin:locations_columnmapping_change", args=[saved.pk])
+    response = client.post(url, {"mapping": '{"Town": "cty"}'})
+    assert response.status_code == 200
+    assert "names an unknown column &quot;cty&quot;" in response.content.decode()
+    response = client.post(url, {"mapping": '{"Town": "city", "Notes": ""}'})
+    assert response.status_code == 302
+    saved.refresh_from_db()
+    assert saved.mapping == {"town": "city", "notes": ""}
+    assert saved.updated_by == staff
