@@ -309,6 +309,8 @@ class LocationImportExportMixin(ColumnMappingMixin):
             "file_name": file_name,
             "mapping": mapping,
         }
+        if mapping:  # the columns were mapped: staff may change how
+            context["mapping_token"] = self.mapping_token(request, data, source, file_name)
         if result.ok and (result.created or result.updated):
             storage = self.get_tmp_storage_class()(read_mode="rb")
             storage.save(data)

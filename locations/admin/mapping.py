@@ -103,9 +103,17 @@ class ColumnMappingMixin:
             problem = error.row_error.message
         else:
             return None
+        token = self.mapping_token(request, data, source, file_name)
+        form = ColumnMappingForm(header, suggestion=suggested_mapping(header, stored))
+        context = {"problem": problem, "token": token, "stored": stored is not None}
+        return self._render_mapping(request, form, header, records, source, file_name, context)
+
+    def mapping_token(self, request, data: bytes, source: str, file_name: str) -> str:
+        """Keep the file in the temporary storage for the mapping step; a signed
+        reference to it."""
         storage = self.get_tmp_storage_class()(read_mode="rb")
         storage.save(data)
-        token = signing.dumps(
+        return signing.dumps(
             {
                 "file": os.path.basename(storage.name),
                 "source": source,
@@ -114,9 +122,6 @@ class ColumnMappingMixin:
             },
             salt=MAPPING_SALT,
         )
-        form = ColumnMappingForm(header, suggestion=suggested_mapping(header, stored))
-        context = {"problem": problem, "token": token, "stored": stored is not None}
-        return self._render_mapping(request, form, header, records, source, file_name, context)
 
     def _render_mapping(
         self, request, form, header, records, source, file_name, context, status=200
@@ -175,8 +180,12 @@ class ColumnMappingMixin:
             header, records = read_table(io.BytesIO(data), file_name)
         except FileError:
             return self._gone(request)
-        form = ColumnMappingForm(header, request.POST)
         context = {"token": token}
+        if "edit" in request.POST:  # "Change the column mapping", from the preview
+            suggestion = suggested_mapping(header, stored_mapping(source))
+            form = ColumnMappingForm(header, suggestion=suggestion)
+            return self._render_mapping(request, form, header, records, source, file_name, context)
+        form = ColumnMappingForm(header, request.POST)
         if not form.is_valid():
             return self._render_mapping(
                 request, form, header, records, source, file_name, context, status=400

@@ -176,3 +176,35 @@ def test_staff_correct_a_saved_mapping_by_hand(client, staff):
     saved.refresh_from_db()
     assert saved.mapping == {"town": "city", "notes": ""}
     assert saved.updated_by == staff
+
+
+def test_the_preview_of_a_mapped_file_offers_to_change_the_mapping(client, staff):
+    ColumnMapping.objects.create(
+        source="county",
+        mapping={"Site ID": "external_id", "Site Name": "name", "Type": "kind",
+                 "Town": "city", "ZIP": "zip_code", "Notes": ""},
+    )  # fmt: skip
+    preview = upload(client, partner_file())
+    assert 'name="edit"' in preview.content.decode()
+    token = re.search(r'id="mapping-token" value="([^"]+)"', preview.content.decode())[1]
+    response = client.post(reverse(MAPPING), {"token": token, "edit": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="column-mapping"' in html
+    # The saved choices are filled in.
+    assert re.search(r'name="column_5".*?<option value="zip_code" selected>', html, re.S)
+    # Changing it: Notes now goes into the description.
+    response = client.post(
+        reverse(MAPPING),
+        {"token": hidden(response), "save": "1", **CHOICES, "column_6": "description"},
+    )
+    assert 'id="import-preview"' in response.content.decode()
+    assert ColumnMapping.objects.get(source="county").mapping["Notes"] == "description"
+
+
+def test_a_file_with_our_own_columns_offers_no_mapping_change(client, staff):
+    data = xlsx_bytes(
+        ["external_id", "name", "kind", "city", "state", "zip_code"],
+        ["a", "Corner Pharmacy", "pharmacy", "New York", "NY", 10001],
+    )
+    assert 'name="edit"' not in upload(client, data).content.decode()
