@@ -162,3 +162,18 @@ def csv_text(*rows: dict) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def xlsx_bytes(*rows: list, sheets: int = 1) -> bytes:
+    """An Excel workbook whose first sheet holds these rows (the first names the columns);
+    `None` leaves a cell empty, a row of its own an empty sheet row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for cells in rows:
+        workbook.active.append(list(cells) if cells is not None else [])
+    for number in range(1, sheets):
+        workbook.create_sheet(f"Other {number}").append(["not", "read"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

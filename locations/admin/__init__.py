@@ -2,6 +2,7 @@
 package registers them all with the admin site."""
 
 from . import (  # noqa: F401  (each module registers its admin classes)
+    confirmations,
     duplicates,
     help_lines,
     locations,

@@ -37,8 +37,11 @@ from ..exchange.csv_export import (
 )
 from ..exchange.csv_format import COLUMNS, SafeDictWriter
 from ..exchange.importer import ImportResult, import_rows
-from ..exchange.reading import FileError, column_key, read_csv
+from ..exchange.mapping import apply_mapping
+from ..exchange.reading import FileError, column_key
+from ..exchange.spreadsheets import XLSX_EXTENSIONS, is_spreadsheet, read_table
 from ..models import Location
+from .mapping import ColumnMappingMixin
 
 # Signed references to uploaded files expire: a preview left open overnight is redone.
 CONFIRM_MAX_AGE = 24 * 60 * 60
@@ -82,8 +85,11 @@ class ImportForm(forms.Form):
     """The upload: a UTF-8 CSV file no bigger than ADMIN_IMPORT_MAX_MB, and its source."""
 
     file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8 text, commas between cells, the columns named on line 1."),
+        label=gettext_lazy("CSV or Excel file"),
+        help_text=gettext_lazy(
+            "CSV: UTF-8 text, commas between cells, the columns named on line 1. "
+            "Excel (.xlsx): the first sheet, the columns named on row 1."
+        ),
     )
     source = forms.CharField(
         label=gettext_lazy("Source"),
@@ -104,11 +110,12 @@ class ImportForm(forms.Form):
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         extension = os.path.splitext(upload.name)[1].lower()
-        if extension not in {".csv", ".txt"}:
+        if extension not in {".csv", ".txt", ".xls", *XLSX_EXTENSIONS}:
             raise forms.ValidationError(
                 _(
-                    "“%(name)s” is not a CSV file. In a spreadsheet, use Save As and choose "
-                    "“CSV UTF-8 (Comma delimited)”."
+                    "“%(name)s” is neither a CSV file nor an Excel workbook (.xlsx). In a "
+                    "spreadsheet, use Save As and choose “Excel Workbook (.xlsx)” or “CSV UTF-8 "
+                    "(Comma delimited)”."
                 )
                 % {"name": upload.name}
             )
@@ -119,6 +126,8 @@ class ImportForm(forms.Form):
                 % {"size": upload.size / 1024 / 1024, "limit": limit}
             )
         data = upload.read()
+        if extension != ".csv" and extension != ".txt" and is_spreadsheet(upload.name, data):
+            return data  # read, and refused when it is not a workbook, by the importer
         if b"\0" in data:
             raise forms.ValidationError(
                 _(
@@ -140,7 +149,9 @@ class ImportForm(forms.Form):
         return data
 
 
-def run_import(request, data: bytes, source: str, *, dry_run: bool) -> ImportResult:
+def run_import(
+    request, data: bytes, source: str, *, dry_run: bool, mapping=None, file_name: str = ""
+) -> ImportResult:
     """The one place the admin runs the importer, for the preview and for the real thing."""
     return import_rows(
         io.BytesIO(data),
@@ -148,14 +159,16 @@ def run_import(request, data: bytes, source: str, *, dry_run: bool) -> ImportRes
         dry_run=dry_run,
         user=request.user,
         change_reason=f"Admin import ({source})",
+        mapping=mapping,
+        file_name=file_name,
     )
 
 
-def row_names(data: bytes) -> dict[int, str]:
+def row_names(data: bytes, file_name: str = "", mapping=None) -> dict[int, str]:
     """The name cell of each line of a file the importer could read, for the preview
     (rows with errors come back from the importer without a location to name them)."""
     try:
-        header, records = read_csv(io.BytesIO(data))
+        header, records = apply_mapping(*read_table(io.BytesIO(data), file_name), mapping)
     except FileError:
         return {}
     columns = [column_key(cell) for cell in header]
@@ -189,7 +202,7 @@ def admin_csv_row(location: Location) -> dict[str, str]:
     return {**csv_row(location), "external_id": external_id}
 
 
-class LocationImportExportMixin:
+class LocationImportExportMixin(ColumnMappingMixin):
     """Adds Import CSV (upload, preview, confirm), a CSV template and Export CSV of the
     filtered changelist to the locations admin."""
 
@@ -199,6 +212,7 @@ class LocationImportExportMixin:
     # folder (which all workers of one server share; several servers need the media
     # storage or a shared cache).
     tmp_storage_class = None
+    temp_name = TEMP_NAME
 
     def get_tmp_storage_class(self):
         storage_class = self.tmp_storage_class or getattr(
@@ -222,6 +236,11 @@ class LocationImportExportMixin:
                 name="{}_{}_import_template".format(*info),
             ),
             path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path(
+                "import/columns/",
+                wrap(self.import_mapping_view),
+                name="{}_{}_import_mapping".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -265,7 +284,18 @@ class LocationImportExportMixin:
         if not form.is_valid():
             return self._render_import(request, {"form": form}, status=400)
         data, source = form.cleaned_data["file"], form.cleaned_data["source"]
-        result = run_import(request, data, source, dry_run=True)
+        file_name = request.FILES["file"].name
+        stored = self.mapping_of(source)
+        if mapping_step := self.mapping_step(request, data, source, file_name, stored):
+            return mapping_step
+        return self.import_preview(request, form, data, source, file_name, stored)
+
+    def import_preview(self, request, form, data, source, file_name, mapping):
+        """What importing the file (its columns mapped) would do to every row."""
+        form = form or ImportForm(initial={"source": source})
+        result = run_import(
+            request, data, source, dry_run=True, mapping=mapping, file_name=file_name
+        )
         if result.file_errors:
             for error in result.file_errors:
                 form.add_error("file", str(error))
@@ -273,15 +303,24 @@ class LocationImportExportMixin:
         context = {
             "form": form,
             "result": result,
-            "rows": preview_rows(result, row_names(data)),
+            "rows": preview_rows(result, row_names(data, file_name, mapping)),
             "source": source,
-            "file_name": request.FILES["file"].name,
+            "file_name": file_name,
+            "mapping": mapping,
         }
+        if mapping:  # the columns were mapped: staff may change how
+            context["mapping_token"] = self.mapping_token(request, data, source, file_name)
         if result.ok and (result.created or result.updated):
             storage = self.get_tmp_storage_class()(read_mode="rb")
             storage.save(data)
             context["token"] = signing.dumps(
-                {"file": os.path.basename(storage.name), "source": source, "user": request.user.pk},
+                {
+                    "file": os.path.basename(storage.name),
+                    "source": source,
+                    "user": request.user.pk,
+                    "mapping": mapping,
+                    "name": file_name,
+                },
                 salt=CONFIRM_SALT,
             )
         return self._render_import(request, context)
@@ -311,14 +350,17 @@ class LocationImportExportMixin:
             data = None
         if not data:  # gone from the folder, or from the cache
             return self._gone(request)
-        result = run_import(request, data, signed["source"], dry_run=False)
+        mapping, file_name = signed.get("mapping"), str(signed.get("name", ""))
+        result = run_import(
+            request, data, signed["source"], dry_run=False, mapping=mapping, file_name=file_name
+        )
         if not result.written:
             # The directory changed since the preview and a row no longer fits: show
             # the new outcome; nothing was written.
             context = {
                 "form": ImportForm(initial={"source": signed["source"]}),
                 "result": result,
-                "rows": preview_rows(result, row_names(data)),
+                "rows": preview_rows(result, row_names(data, file_name, mapping)),
                 "source": signed["source"],
                 "refused": True,
             }

@@ -21,6 +21,7 @@ from ..domain.site import tile_settings
 from ..models import Location, OpeningHours
 from ..services import listings
 from .columns import phone_column, phone_search_digits
+from .confirmations import ConfirmationActionsMixin
 from .duplicates import open_duplicates_html, warn_of_new_duplicates
 from .imports import LocationImportExportMixin
 from .submissions import ProblemReportInline
@@ -78,7 +79,9 @@ class LocationForm(forms.ModelForm):
 
 
 @admin.register(Location)
-class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistoryAdmin):
+class LocationAdmin(
+    ConfirmationActionsMixin, LocationImportExportMixin, VerifyActionsMixin, SimpleHistoryAdmin
+):
     form = LocationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # No foreign key among the columns, so the page is one query for the rows and one
@@ -104,7 +107,7 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
     search_fields = ["name", "city", "zip_code", "phone"]
     list_per_page = 50
     inlines = [OpeningHoursInline, ProblemReportInline]
-    actions = [*VERIFY_ACTIONS, "publish", "unpublish"]
+    actions = [*VERIFY_ACTIONS, "publish", "unpublish", "send_confirmation_requests"]
     readonly_fields = [
         "possible_duplicates",
         "verified_by",

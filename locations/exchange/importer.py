@@ -27,7 +27,9 @@ from ..services.duplicates import flag_duplicates
 from ..services.history import CHANGED, CREATED, DELETED, record_history
 from .bulk_sql import LOCATION_FIELDS, copy_rows, db_values, reserve_ids, update_rows
 from .csv_format import PLAIN_COLUMNS, READERS, REQUIRED_COLUMNS, read_external_id, read_zip
-from .reading import FileError, RowError, check_header, read_csv
+from .mapping import apply_mapping
+from .reading import FileError, RowError, check_header
+from .spreadsheets import read_table
 
 NEW, UPDATED, UNCHANGED, ERROR = "new", "updated", "unchanged", "error"
 # Coordinates further than this from their ZIP's centre are taken for a mistake
@@ -131,20 +133,24 @@ def import_rows(
     *,
     user=None,
     change_reason: str = "",
+    mapping: dict | None = None,
+    file_name: str = "",
 ) -> ImportResult:
     """Validate a CSV file of locations and, unless told otherwise, write it.
 
     Nothing is written on a dry run, when the file cannot be read, or when any row is
     invalid (unless skip_invalid, which writes the valid rows and reports the others).
     What is written is recorded in the locations' history as done by `user` (None for
-    a command) with `change_reason`.
+    a command) with `change_reason`. An Excel workbook (by `file_name` or its content) is
+    read like a CSV file; `mapping` renames the file's columns to ours first
+    (exchange/mapping.py).
     """
     source = (source or "").strip()
     if not 1 <= len(source) <= Location._meta.get_field("source").max_length:
         raise ValueError("The source name must be 1 to 50 characters.")
     result = ImportResult(source=source, dry_run=dry_run, skip_invalid=skip_invalid)
     try:
-        header, records = read_csv(file_obj)
+        header, records = apply_mapping(*read_table(file_obj, file_name), mapping)
         columns = check_header(header)
     except FileError as error:
         result.file_errors.append(error.row_error)

@@ -195,6 +195,7 @@ class Location(PlaceFields):
         VISIT = "visit", _("Visit")
         PARTNER = "partner", _("Partner report")
         IMPORT = "import", _("Data import")
+        OWNER = "owner", _("Confirmed by the people who run it")
 
     OFFERINGS = OFFERINGS
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import browse, embed, flyers, pages, places, search, submissions
+from . import browse, confirmations, embed, flyers, pages, places, search, submissions
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("locations/<slug:slug>/report/thanks/", submissions.report_thanks, name="report_thanks"),
     path("suggest/", submissions.suggest, name="suggest"),
     path("suggest/thanks/", submissions.suggest_thanks, name="suggest_thanks"),
+    # The link a listing's contact is emailed; "thanks" first, before the token.
+    path("confirm/thanks/", confirmations.confirm_thanks, name="confirm_thanks"),
+    path("confirm/<str:token>/", confirmations.confirm_listing, name="confirm_listing"),
+    path("confirm/<str:token>/changes/", confirmations.propose_changes, name="confirm_changes"),
     path("embed/", embed.embed, name="embed"),
     path("embed/code/", embed.embed_code, name="embed_code"),
     path("naloxone/", pages.naloxone, name="naloxone"),

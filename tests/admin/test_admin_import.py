@@ -207,9 +207,9 @@ def test_a_second_click_on_confirm_does_no_harm(client, staff, zips, monkeypatch
     name = signing.loads(token, salt=CONFIRM_SALT)["file"]
     run_import = admin_import.run_import
 
-    def while_the_first_click_finishes(request, data, source, *, dry_run):
+    def while_the_first_click_finishes(request, data, source, *, dry_run, **options):
         # Both clicks read the file; the first one's import ends by removing it.
-        result = run_import(request, data, source, dry_run=dry_run)
+        result = run_import(request, data, source, dry_run=dry_run, **options)
         os.remove(os.path.join(tempfile.gettempdir(), name))
         return result
 
@@ -286,7 +286,9 @@ def test_it_refuses_a_file_that_is_not_utf8(client, staff, zips):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("places.xlsx", b"PK\x03\x04 a zipped workbook", "is not a CSV file"),
+        ("places.xlsx", b"PK\x03\x04 a zipped workbook", "is not an Excel workbook (.xlsx)"),
+        ("places.xls", b"\xd0\xcf\x11\xe0 an old workbook", "this is an old Excel file (.xls)"),
+        ("places.ods", b"PK\x03\x04 another spreadsheet", "is neither a CSV file nor an Excel"),
         ("places.csv", b"PK\x03\x04\x00\x00 a workbook renamed", "This is not a text file"),
         ("places.csv", b"", "The submitted file is empty"),
     ],
@@ -297,12 +299,21 @@ def test_it_refuses_a_file_that_is_not_csv(client, staff, name, data, message):
     assert message in response.content.decode()
 
 
-def test_it_reports_a_bad_header_on_the_form(client, staff):
+def test_it_reports_a_bad_header_and_offers_to_map_the_columns(client, staff):
     response = upload(client, "external_id,name,kind,city,state,zip_code,phon\n")
-    assert response.status_code == 400
+    assert response.status_code == 200
     html = response.content.decode()
     assert "unknown column: phon (did you mean phone?)" in html
+    assert 'id="column-mapping"' in html
     assert 'id="import-preview"' not in html
+
+
+def test_it_reports_a_file_not_separated_by_commas_on_the_form(client, staff):
+    response = upload(client, "external_id;name;kind;city;state;zip_code\n")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "the columns are not separated by commas" in html
+    assert 'id="column-mapping"' not in html
 
 
 @pytest.mark.parametrize("source", ["", "   ", "x" * 51])
@@ -472,9 +483,9 @@ def test_the_preview_reads_a_fixed_number_of_queries(
         f"n{n},Place {n},pharmacy,{n} Main St,New York,NY,10001,,Mon 09:00-17:00\n"
         for n in range(40)
     )
-    # session, user, the user's and the group's permissions, then the importer: existing
-    # rows of the source, the ZIP codes.
-    with django_assert_num_queries(6):
+    # session, user, the user's and the group's permissions, the source's column mapping,
+    # then the importer: existing rows of the source, the ZIP codes.
+    with django_assert_num_queries(7):
         response = upload(client, text)
     assert response.status_code == 200
 
