@@ -16,6 +16,7 @@ history reverts), as a safety net for paths that do not go through a service.
 """
 
 import logging
+import time
 import uuid
 
 from django.core.cache import caches
@@ -31,12 +32,27 @@ def public_cache():
     return caches[CACHE_ALIAS]
 
 
+def _token(written_at: float) -> str:
+    """A fresh token that also says when the write it stands for happened (0: unknown)."""
+    return f"{uuid.uuid4().hex[:16]}.{int(written_at)}"
+
+
+def seconds_since_write(token: str) -> float:
+    """How long ago the write that made this token happened; very long when unknown (a
+    token made because none was found), so that only a known recent write counts."""
+    try:
+        written_at = int(token.rsplit(".", 1)[1])
+    except (IndexError, ValueError):
+        written_at = 0
+    return time.time() - written_at if written_at else float("inf")
+
+
 def _new_version() -> None:
     """A new token. A write must not fail because the cache is down: the error is logged,
     and the copies that cache holds expire by themselves (two minutes for "open now"
     answers, an hour for the others, a day for sitemaps and exports)."""
     try:
-        public_cache().set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+        public_cache().set(VERSION_KEY, _token(time.time()), timeout=None)
     except Exception:
         log.exception("The public cache's data version could not be changed")
 
@@ -46,7 +62,7 @@ def current() -> str:
     store = public_cache()
     token = store.get(VERSION_KEY)
     if token is None:
-        candidate = uuid.uuid4().hex[:16]
+        candidate = _token(0)
         # Several workers may find none at once: the first one's token wins.
         store.add(VERSION_KEY, candidate, timeout=None)
         token = store.get(VERSION_KEY) or candidate

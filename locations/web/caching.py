@@ -39,6 +39,8 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 
+from naloxone_finder.db_router import use_primary
+
 from ..domain import http_cache
 from ..search import DEFAULT_RADIUS, FALSE_VALUES, TRUE_VALUES, ZIP_RE
 from ..services import cache_version
@@ -162,6 +164,14 @@ def route_of(request: HttpRequest) -> Route | None:
     return ROUTES.get(match.view_name)
 
 
+def recently_written(key: str) -> bool:
+    """Whether the data version in this key is younger than a replica may lag behind."""
+    if not settings.REPLICA_DATABASES:
+        return False
+    token = key.split("|", 1)[0]
+    return cache_version.seconds_since_write(token) < settings.DATABASE_REPLICA_MAX_LAG_SECONDS
+
+
 def signed_in(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)
@@ -239,6 +249,10 @@ class PublicCacheMiddleware:
         entry = store.get(entry_key)
         if entry is not None:
             return self.label(rebuilt(entry), etag, control, "hit")
+        if recently_written(key):
+            # A read replica may not have replayed the write yet: what is computed now is
+            # kept under the new version, so it must come from the primary.
+            use_primary()
         if route.heavy:
             return self.build_heavy(request, store, entry_key, base, etag, control)
         response = self.get_response(request)

@@ -6,7 +6,10 @@ a change made on the primary is on the primary only."""
 
 import contextlib
 import re
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +19,8 @@ from tests.processes import gunicorn, run_django
 
 NAME = "Harbor Street Pharmacy"
 RENAMED = "Harbor Street Pharmacy Annex"
+# The public cache the servers and commands of these tests share (files, as on one machine).
+PUBLIC_CACHE = Path(tempfile.mkdtemp(prefix="nf-replica-cache-"))
 
 
 def site_env(replication, **env) -> dict:
@@ -26,6 +31,7 @@ def site_env(replication, **env) -> dict:
         "DATABASE_REPLICA_CHECK_SECONDS": "0.5",
         "GEOCODER": "none",
         "DEBUG": "1",
+        "PUBLIC_CACHE_DIR": str(PUBLIC_CACHE),
         **env,
     }
 
@@ -66,9 +72,18 @@ def site(replication, place):
 
 
 def rename(replication, slug: str, name: str) -> None:
+    """Rename the place by a raw UPDATE on the primary, behind the app's back; forget the
+    public copies as the app's own writes do (a version of unknown age, which replicas
+    may serve)."""
     replication.primary.query(
         "UPDATE locations_location SET name = %s WHERE slug = %s", "naloxone", [name, slug]
     )
+    forget_public_copies()
+
+
+def forget_public_copies() -> None:
+    shutil.rmtree(PUBLIC_CACHE, ignore_errors=True)
+    PUBLIC_CACHE.mkdir(exist_ok=True)
 
 
 def name_on_standby(replication, slug: str) -> str:
@@ -115,6 +130,34 @@ def test_visitors_read_the_replica_and_staff_read_the_primary(
                 "SELECT application_name FROM pg_stat_activity WHERE datname = 'naloxone'"
             )
             assert ("naloxone-finder replica_0",) in applications
+
+        forget_public_copies()  # the copies made while the standby was behind
+        assert shown_name(page) == RENAMED
+    finally:
+        rename(replication, place, NAME)
+        wait_for_replay(replication.primary, replication.standby, "naloxone")
+
+
+def test_a_write_through_the_app_reaches_visitors_at_once_while_the_replica_lags(
+    replication, site, place
+):
+    page = f"{site}/locations/{place}/"
+    assert shown_name(page) == NAME  # a public copy made before the write
+    try:
+        with replay_paused(replication):
+            django_on(
+                replication,
+                "from locations.models import Location; "
+                "from locations.services.listings import save_listing; "
+                f"place = Location.objects.get(slug={place!r}); place.name = {RENAMED!r}; "
+                "save_listing(place)",
+            )
+            assert name_on_standby(replication, place) == NAME
+
+            # The write made a new data version: the old copy is out of reach, and the
+            # new one is computed from the primary, since the standby has not caught up.
+            assert shown_name(page) == RENAMED
+            assert shown_name(f"{site}/search?near=10001") == RENAMED
 
         assert shown_name(page) == RENAMED
     finally:
