@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from ..domain.geo import Point, bounding_box, great_circle_miles
 from ..domain.open_status import status_at
-from ..domain.phones import format_phone, normalize_phone
+from ..domain.phones import PHONE_MAX_LENGTH, format_phone, normalize_phone, phone_uri
 from ..domain.slugs import slug_base
 from ..domain.usps import STATE_CHOICES, STATES
 from ..domain.validators import (
@@ -71,7 +71,11 @@ class PlaceFields(models.Model):
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2, choices=STATE_CHOICES)
     zip_code = models.CharField(max_length=5, validators=[zip_code_validator])
-    phone = models.CharField(max_length=20, blank=True, help_text="Stored as +1XXXXXXXXXX.")
+    phone = models.CharField(
+        max_length=PHONE_MAX_LENGTH,
+        blank=True,
+        help_text=_("A US number with its area code; an extension is kept (ext. 5)."),
+    )
     website = models.URLField(max_length=500, blank=True)
 
     # The address, in the order forms and files give it.
@@ -85,6 +89,11 @@ class PlaceFields(models.Model):
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
+
+    @property
+    def phone_uri(self) -> str:
+        """The tel: link that dials the phone, extension included (RFC 3966)."""
+        return phone_uri(self.phone)
 
 
 class LocationQuerySet(models.QuerySet):

@@ -38,7 +38,7 @@ def test_it_shows_every_public_field(client):
     page = response.content.decode()
     for text in [
         "Corner Pharmacy", "12 W 31st St", "Suite 2", "New York, NY 10001", "(212) 555-0142",
-        'href="tel:+12125550142"', "https://example.org/corner", "help@example.org",
+        'href="tel:+1-212-555-0142"', "https://example.org/corner", "help@example.org",
         "Ask at the counter.", "Free naloxone", "Fentanyl test strips", "English, Spanish",
         "9:00 AM – 5:00 PM", "Last verified",
     ]:  # fmt: skip
