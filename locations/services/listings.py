@@ -11,12 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..domain.addresses import location_address
+from ..domain.hours import check_overlaps
 from ..domain.phones import normalize_phone
 from ..models import Location, OpeningHours
 from ..models.places import unique_slug
 from .duplicates import flag_duplicates
 from .geocoding import place_edited
-from .history import CHANGED, CREATED, record_history
+from .history import CHANGED, CREATED, DELETED, record_history
 
 # What the duplicate checks compare; a save that changes none of them checks nothing.
 DUPLICATE_FIELDS = {
@@ -34,6 +35,8 @@ class SavedListing:
     geocoded: bool | None = None
     # Ids of the possible-duplicate pairs this save flagged.
     flagged_duplicates: list[int] = field(default_factory=list)
+    # Whether the save replaced the opening hours.
+    hours_changed: bool = False
 
 
 def prepare_listing(location: Location) -> None:
@@ -58,6 +61,7 @@ def save_listing(
     user=None,
     reason: str = "",
     update_fields: Iterable[str] | None = None,
+    hours: list[tuple] | None = None,
 ) -> SavedListing:
     """Save one listing the way every path does.
 
@@ -65,8 +69,11 @@ def save_listing(
     asked where the place is when its address changed or it has no coordinates (see
     geocoding.place_edited). `user` and `reason` go into its history. `update_fields`
     saves only those columns (and the derived ones); the duplicate checks run when the
-    save touches what they compare.
+    save touches what they compare. `hours`, (weekday, opens, closes) rows, replace the
+    opening hours (see set_hours) in the same transaction; None leaves them alone.
     """
+    if hours is not None:
+        check_overlaps(sorted(hours))
     saved = SavedListing(location)
     if edited_fields is not None:
         saved.geocoded = place_edited(location, edited_fields)
@@ -77,10 +84,37 @@ def save_listing(
         location._change_reason = reason
     if update_fields is not None:
         update_fields = {*update_fields, "normalized_address"}
-    location.save(update_fields=update_fields)
+    if hours is None:
+        location.save(update_fields=update_fields)
+    else:
+        with transaction.atomic():
+            location.save(update_fields=update_fields)
+            saved.hours_changed = set_hours(location, hours, user=user, reason=reason)
     if update_fields is None or update_fields & DUPLICATE_FIELDS:
         saved.flagged_duplicates = flag_duplicates([location])
     return saved
+
+
+def set_hours(location: Location, rows: list[tuple], *, user=None, reason: str = "") -> bool:
+    """Replace a saved listing's opening hours with these (weekday, opens, closes) rows,
+    recording the old rows as deleted and the new ones as created in the hours' history
+    (as the import does). Overlapping periods raise ValueError. Returns False, writing
+    nothing, when the rows are the ones it already has."""
+    rows = sorted(rows)
+    check_overlaps(rows)
+    current = OpeningHours.objects.filter(location_id=location.pk)
+    if sorted(current.values_list("weekday", "opens", "closes")) == rows:
+        return False
+    with transaction.atomic():
+        record_history(OpeningHours, [location.pk], DELETED, user, reason, key="location_id")
+        # One DELETE without per-row signals: the history insert above has the rows.
+        current._raw_delete(current.db)
+        OpeningHours.objects.bulk_create(
+            OpeningHours(location_id=location.pk, weekday=weekday, opens=opens, closes=closes)
+            for weekday, opens, closes in rows
+        )
+        record_history(OpeningHours, [location.pk], CREATED, user, reason, key="location_id")
+    return True
 
 
 def update_listings(ids: Iterable[int], user, reason: str = "", **values) -> int:

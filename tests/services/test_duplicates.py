@@ -404,8 +404,6 @@ def test_an_admin_save_that_flags_a_duplicate_warns(client, staff):
         "longitude": "-73.9",
         "timezone": "America/New_York",
         "location_precision": "manual",
-        "hours-TOTAL_FORMS": "0",
-        "hours-INITIAL_FORMS": "0",
     }
 
     response = client.post(reverse("admin:locations_location_add"), data)

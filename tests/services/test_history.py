@@ -46,21 +46,13 @@ def test_it_records_who_changed_which_fields_in_the_admin(client, staff):
     assert not {"city", "street_address", "zip_code"} & set(delta.changed_fields)
 
 
-def test_it_records_opening_hours_changed_in_the_inline(client, staff):
+def test_it_records_opening_hours_changed_in_the_form(client, staff):
     make_zipcodes("10001")
     location = make_location(phone="")
 
     client.post(
         reverse("admin:locations_location_change", args=[location.pk]),
-        change_form_data(
-            location,
-            **{
-                "hours-TOTAL_FORMS": "1",
-                "hours-0-weekday": "2",
-                "hours-0-opens": "08:00",
-                "hours-0-closes": "12:00",
-            },
-        ),
+        change_form_data(location, opening_hours="Wed 8am-noon"),
     )
 
     (added,) = OpeningHours.history.filter(location_id=location.pk)
