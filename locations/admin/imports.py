@@ -40,6 +40,7 @@ from ..exchange.csv_format import COLUMNS, spreadsheet_safe
 from ..exchange.importer import ImportResult, import_rows
 from ..exchange.reading import FileError, column_key, read_csv
 from ..models import Location
+from .duplicates import warn_of_held
 
 # Signed references to uploaded files expire: a preview left open overnight is redone.
 CONFIRM_MAX_AGE = 24 * 60 * 60
@@ -342,6 +343,7 @@ class LocationImportExportMixin:
             },
             messages.SUCCESS,
         )
+        warn_of_held(request, len(result.held_lines), result.held_lines)
         return HttpResponseRedirect(self._url("changelist"))
 
     def _gone(self, request):

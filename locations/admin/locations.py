@@ -22,7 +22,7 @@ from ..domain.site import tile_settings
 from ..models import Location, OpeningHours
 from ..services import listings
 from .columns import phone_column, phone_search_digits
-from .duplicates import open_duplicates_html, warn_of_new_duplicates
+from .duplicates import open_duplicates_html, warn_of_held, warn_of_new_duplicates
 from .hours import HoursField, hours_text, preview_view
 from .imports import LocationImportExportMixin
 from .submissions import ProblemReportInline
@@ -268,13 +268,16 @@ class LocationAdmin(LocationImportExportMixin, VerifyActionsMixin, SimpleHistory
                 messages.WARNING,
             )
         warn_of_new_duplicates(request, saved.flagged_duplicates)
+        warn_of_held(request, int(saved.held))
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
-        count, flagged = listings.publish(queryset.values_list("pk", flat=True), request.user)
+        ids = queryset.values_list("pk", flat=True)
+        count, flagged, held = listings.publish(ids, request.user)
         message = ngettext("%d location published.", "%d locations published.", count)
         self.message_user(request, message % count, messages.SUCCESS)
         warn_of_new_duplicates(request, flagged)
+        warn_of_held(request, len(held))
 
     @admin.action(description=_("Unpublish (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):

@@ -15,9 +15,12 @@ from ..domain.hours import check_overlaps
 from ..domain.phones import normalize_phone
 from ..models import Location, OpeningHours
 from ..models.places import unique_slug
-from .duplicates import flag_duplicates
+from .duplicates import flag_duplicates, to_hold
 from .geocoding import place_edited
 from .history import CHANGED, CREATED, DELETED, record_history
+
+# Why a listing that was to be published is a draft (in its history).
+HELD_REASON = "Held as a draft: likely duplicate of a published listing"
 
 # What the duplicate checks compare; a save that changes none of them checks nothing.
 DUPLICATE_FIELDS = {
@@ -37,6 +40,8 @@ class SavedListing:
     flagged_duplicates: list[int] = field(default_factory=list)
     # Whether the save replaced the opening hours.
     hours_changed: bool = False
+    # Whether the listing, to be published, was kept a draft as a likely duplicate.
+    held: bool = False
 
 
 def prepare_listing(location: Location) -> None:
@@ -69,12 +74,22 @@ def save_listing(
     asked where the place is when its address changed or it has no coordinates (see
     geocoding.place_edited). `user` and `reason` go into its history. `update_fields`
     saves only those columns (and the derived ones); the duplicate checks run when the
-    save touches what they compare. `hours`, (weekday, opens, closes) rows, replace the
-    opening hours (see set_hours) in the same transaction; None leaves them alone.
+    save touches what they compare. A listing being published (new, or its status
+    changed) that is a likely duplicate of a published one is kept a draft until staff
+    decide (see duplicates.to_hold); `held` says so. `hours`, (weekday, opens, closes)
+    rows, replace the opening hours (see set_hours) in the same transaction; None leaves
+    them alone.
     """
     if hours is not None:
         check_overlaps(sorted(hours))
     saved = SavedListing(location)
+    adding = location._state.adding
+    # Being published now: new, or its status changed (in a form, or in update_fields).
+    publishing = location.status == Location.Status.PUBLISHED and (
+        adding
+        or (edited_fields is not None and "status" in edited_fields)
+        or (update_fields is not None and "status" in update_fields)
+    )
     if edited_fields is not None:
         saved.geocoded = place_edited(location, edited_fields)
     prepare_listing(location)
@@ -92,6 +107,13 @@ def save_listing(
             saved.hours_changed = set_hours(location, hours, user=user, reason=reason)
     if update_fields is None or update_fields & DUPLICATE_FIELDS:
         saved.flagged_duplicates = flag_duplicates([location])
+    # A new listing can only meet a duplicate just flagged; one published again may
+    # still have an open pair from before.
+    if publishing and (saved.flagged_duplicates or not adding) and to_hold([location.pk]):
+        location.status = Location.Status.DRAFT
+        location._change_reason = HELD_REASON
+        location.save(update_fields=["status", "updated_at"])
+        saved.held = True
     return saved
 
 
@@ -128,13 +150,30 @@ def update_listings(ids: Iterable[int], user, reason: str = "", **values) -> int
     return count
 
 
-def publish(ids: Iterable[int], user) -> tuple[int, list[int]]:
+def publish(ids: Iterable[int], user) -> tuple[int, list[int], list[int]]:
     """Publish these listings, then check them for duplicates as a save would (a closed
-    listing published again may meet a new twin). Returns (how many, flagged pair ids)."""
+    listing published again may meet a new twin). Those not published before that are
+    likely duplicates of a published listing stay drafts until staff decide. Returns
+    (how many were published, flagged pair ids, ids held as drafts)."""
     ids = list(ids)
+    newly = set(
+        Location.objects.filter(pk__in=ids)
+        .exclude(status=Location.Status.PUBLISHED)
+        .values_list("pk", flat=True)
+    )
     count = update_listings(ids, user, status=Location.Status.PUBLISHED)
     flagged = flag_duplicates(Location.objects.filter(pk__in=ids))
-    return count, flagged
+    held = sorted(to_hold(newly))
+    hold(held, user)
+    return count - len(held), flagged, held
+
+
+def hold(ids: Iterable[int], user=None) -> int:
+    """Keep these listings as drafts: likely duplicates of published ones."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    return update_listings(ids, user, HELD_REASON, status=Location.Status.DRAFT)
 
 
 def unpublish(ids: Iterable[int], user) -> int:
@@ -168,4 +207,9 @@ def create_listings(
         ids = [location.pk for location in locations]
         record_history(Location, ids, CREATED, user, reason)
         record_history(OpeningHours, ids, CREATED, user, reason, key="location_id")
-        return flag_duplicates(locations)
+        flagged = flag_duplicates(locations)
+        if flagged:
+            # New published listings that duplicate published ones wait as drafts.
+            published = [x.pk for x in locations if x.status == Location.Status.PUBLISHED]
+            hold(to_hold(published), user)
+        return flagged

@@ -292,8 +292,12 @@ def test_publishing_a_closed_listing_again_checks_it_for_duplicates(client, staf
     pair = PossibleDuplicate.objects.get()
     assert {pair.location_id, pair.other_id} == {closed.pk, twin.pk}
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages[0] == "1 location published."
+    # A likely duplicate of a published listing: held as a draft until staff decide.
+    assert messages[0] == "0 locations published."
     assert "Review possible duplicates" in messages[1]
+    assert messages[2].startswith("1 listing was kept as a draft, not published")
+    closed.refresh_from_db()
+    assert closed.status == Location.Status.DRAFT
 
 
 @pytest.mark.parametrize(

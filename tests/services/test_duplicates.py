@@ -257,12 +257,16 @@ def test_an_import_flags_duplicates_in_a_fixed_number_of_queries(size, django_as
     rows.append(csv_row(1001, name="Place 2", latitude=rows[0]["latitude"], street_address="x"))
 
     # 1 lock, 2 existing rows (none, so no hours query), 3 ZIPs, 4 taken slugs, 5 ids,
-    # 6 COPY locations, 7 their history, 8 same address, 9 nearby, 10 store the pairs;
-    # savepoints 2 more.
-    with django_assert_num_queries(12):
+    # 6 COPY locations, 7 their history, 8 same address, 9 nearby, 10 store the pairs,
+    # 11 the open pairs of the rows being published, 12 hold two of them as drafts (see
+    # below), 13 their history; savepoints 4 more.
+    with django_assert_num_queries(17):
         result = import_csv(*rows)
 
     assert result.duplicates == 2
+    # R1000 duplicates a published listing; R2 and R1001 are both new, and the newer one
+    # of the pair waits: both held as drafts (lines after the header and the R rows).
+    assert result.held_lines == [size + 2, size + 3]
     assert "Flagged 2 possible duplicates for review." in result.summary()
     ids = dict(Location.objects.values_list("external_id", "pk"))
     assert pairs() == {
