@@ -3,6 +3,7 @@ package registers them all with the admin site."""
 
 from . import (  # noqa: F401  (each module registers its admin classes)
     duplicates,
+    home,
     locations,
     submissions,
     users,
