@@ -2,13 +2,14 @@
 
 from django.urls import reverse
 
+from locations.domain.hours import format_hours
 from locations.models import Location
 
 CHANGELIST = "admin:locations_location_changelist"
 
 
 def add_form_data(**fields) -> dict:
-    """What the admin's add form posts for a location, with one row of opening hours."""
+    """What the admin's add form posts for a location, open Mondays 9 to 5."""
     data = {
         "name": "Corner Pharmacy",
         "kind": "pharmacy",
@@ -32,13 +33,7 @@ def add_form_data(**fields) -> dict:
         "verification_method": "",
         "internal_notes": "",
         "free_naloxone": "on",
-        "hours-TOTAL_FORMS": "1",
-        "hours-INITIAL_FORMS": "0",
-        "hours-MIN_NUM_FORMS": "0",
-        "hours-MAX_NUM_FORMS": "1000",
-        "hours-0-weekday": "0",
-        "hours-0-opens": "09:00",
-        "hours-0-closes": "17:00",
+        "opening_hours": "Mon 9am-5pm",
     }
     data.update(fields)
     return data
@@ -57,7 +52,8 @@ def change_form_data(location: Location, **fields) -> dict:
         longitude=str(location.longitude),
         timezone=location.timezone,
         phone="",
-        **{"hours-TOTAL_FORMS": "0"},
+        # The hours it has, as the form shows them: posting them back changes nothing.
+        opening_hours=format_hours(location.hours.all()),
     )
     data.update(fields)
     return data

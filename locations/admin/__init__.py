@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (each module registers its admin classes)
     confirmations,
     duplicates,
     help_lines,
+    home,
     locations,
     submissions,
     users,

@@ -296,3 +296,34 @@ def warn_of_new_duplicates(request, flagged: list[int]) -> None:
                 _("Review possible duplicates"),
             ),
         )
+
+
+def warn_of_held(request, count: int, lines: list[int] | None = None) -> None:
+    """After an admin save, action or import: say why listings to be published are
+    drafts (for an import, on which lines of the file), and where staff decide."""
+    if count:
+        where = ""
+        if lines:
+            where = " " + _("Lines in the file: %(lines)s.") % {
+                "lines": ", ".join(str(line) for line in lines)
+            }
+        url = reverse("admin:locations_possibleduplicate_changelist") + "?status__exact=open"
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                ngettext(
+                    "%(count)d listing was kept as a draft, not published: it may duplicate "
+                    "a published listing. Mark the pair “Not a duplicate” and publish it, "
+                    "or merge the two.",
+                    "%(count)d listings were kept as drafts, not published: they may "
+                    "duplicate published listings. Mark each pair “Not a duplicate” and "
+                    "publish them, or merge them.",
+                    count,
+                )
+                % {"count": count}
+                + where,
+                url,
+                _("Review possible duplicates"),
+            ),
+        )

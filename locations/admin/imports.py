@@ -41,6 +41,7 @@ from ..exchange.mapping import apply_mapping
 from ..exchange.reading import FileError, column_key
 from ..exchange.spreadsheets import XLSX_EXTENSIONS, is_spreadsheet, read_table
 from ..models import Location
+from .duplicates import warn_of_held
 from .mapping import ColumnMappingMixin
 
 # Signed references to uploaded files expire: a preview left open overnight is redone.
@@ -383,6 +384,7 @@ class LocationImportExportMixin(ColumnMappingMixin):
             },
             messages.SUCCESS,
         )
+        warn_of_held(request, len(result.held_lines), result.held_lines)
         return HttpResponseRedirect(self._url("changelist"))
 
     def _gone(self, request):

@@ -8,6 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -22,7 +23,8 @@ from ..models import Location, OpeningHours
 from ..services import listings
 from .columns import phone_column, phone_search_digits
 from .confirmations import ConfirmationActionsMixin
-from .duplicates import open_duplicates_html, warn_of_new_duplicates
+from .duplicates import open_duplicates_html, warn_of_held, warn_of_new_duplicates
+from .hours import HoursField, hours_text, preview_view
 from .imports import LocationImportExportMixin
 from .submissions import ProblemReportInline
 from .verification import (
@@ -52,22 +54,22 @@ class ChangeDisplay(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class OpeningHoursInline(admin.TabularInline):
-    model = OpeningHours
-    extra = 1
-    fields = ["weekday", "opens", "closes"]
-
-
 class LocationForm(forms.ModelForm):
-    """Shows the stored +1XXXXXXXXXX phone the way staff write it: (212) 555-0100.
+    """Shows the stored +1XXXXXXXXXX phone the way staff write it: (212) 555-0100, and
+    the opening hours as one line of text read by the CSV's parser (admin/hours.py).
 
     No Meta: the admin builds the form's fields from LocationAdmin.fieldsets.
     """
+
+    opening_hours = HoursField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.phone and "phone" in self.fields:
             self.initial["phone"] = format_phone(self.instance.phone)
+        if "opening_hours" in self.fields:
+            self.initial.setdefault("opening_hours", hours_text(self.instance))
+            self.fields["opening_hours"].widget.timezone = self.instance.timezone
 
     def clean_last_verified_on(self):
         verified_on = self.cleaned_data["last_verified_on"]
@@ -106,7 +108,7 @@ class LocationAdmin(
     ]
     search_fields = ["name", "city", "zip_code", "phone"]
     list_per_page = 50
-    inlines = [OpeningHoursInline, ProblemReportInline]
+    inlines = [ProblemReportInline]
     actions = [*VERIFY_ACTIONS, "publish", "unpublish", "send_confirmation_requests"]
     readonly_fields = [
         "possible_duplicates",
@@ -118,15 +120,16 @@ class LocationAdmin(
         "created_at",
         "updated_at",
     ]
+    # What staff fill most comes first: the place, where it is, how to reach it, when it
+    # is open (beside the map pin), then what it offers.
     fieldsets = [
-        (
-            _("The place"),
-            {"fields": ["name", "kind", "status", "description", "possible_duplicates"]},
-        ),
+        (_("The place"), {"fields": ["name", "kind", "status", "possible_duplicates"]}),
         (
             _("Address"),
             {"fields": ["street_address", "address_line2", "city", "state", "zip_code"]},
         ),
+        (_("Contact"), {"fields": ["phone", "website", "email"]}),
+        (_("Opening hours"), {"fields": ["opening_hours"]}),
         (
             _("Map"),
             {
@@ -139,9 +142,11 @@ class LocationAdmin(
                 ),
             },
         ),
-        (_("Contact"), {"fields": ["phone", "website", "email"]}),
         (_("Offerings"), {"fields": [name for name, _label in Location.OFFERINGS]}),
-        (_("Languages and states served"), {"fields": ["languages", "states_served"]}),
+        (
+            _("Description, languages and states served"),
+            {"fields": ["description", "languages", "states_served"]},
+        ),
         (
             _("Verification"),
             {
@@ -170,6 +175,13 @@ class LocationAdmin(
             },
         ),
     ]
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(preview_view(self))
+        return [
+            path("hours-preview/", preview, name="locations_location_hours_preview"),
+            *super().get_urls(),
+        ]
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChangeDisplay(self.model, historical_record)
@@ -214,6 +226,8 @@ class LocationAdmin(
             "zoom": 4,
             "pin_label": _("Location pin; drag it to move the location"),
         }
+        # For admin-hours.js: where the parser previews the week as staff type.
+        context["hours_preview"] = {"url": reverse("admin:locations_location_hours_preview")}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("possible duplicates"))
@@ -242,8 +256,9 @@ class LocationAdmin(
             # Left blank: the form's check placed it at the ZIP centre; the geocoder
             # may do better.
             obj.latitude = obj.longitude = None
+        hours = form.cleaned_data.get("opening_hours") if "opening_hours" in form.fields else None
         saved = listings.save_listing(
-            obj, edited_fields=form.changed_data, user=request.user, reason=reason
+            obj, edited_fields=form.changed_data, user=request.user, reason=reason, hours=hours
         )
         if saved.geocoded is False:
             self.message_user(
@@ -256,13 +271,16 @@ class LocationAdmin(
                 messages.WARNING,
             )
         warn_of_new_duplicates(request, saved.flagged_duplicates)
+        warn_of_held(request, int(saved.held))
 
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
-        count, flagged = listings.publish(queryset.values_list("pk", flat=True), request.user)
+        ids = queryset.values_list("pk", flat=True)
+        count, flagged, held = listings.publish(ids, request.user)
         message = ngettext("%d location published.", "%d locations published.", count)
         self.message_user(request, message % count, messages.SUCCESS)
         warn_of_new_duplicates(request, flagged)
+        warn_of_held(request, len(held))
 
     @admin.action(description=_("Unpublish (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):

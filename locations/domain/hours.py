@@ -86,7 +86,7 @@ def parse_hours(text: str) -> list[Row]:
     if reopened:
         raise ValueError(f"{_day_list(reopened)} listed as both closed and open")
     rows.sort()
-    _check_overlaps(rows)
+    check_overlaps(rows)
     return rows
 
 
@@ -242,8 +242,10 @@ def _one_digit_hour(text: str) -> bool:
     return bool(re.match(r"^\d(?!\d)", text.strip()))
 
 
-def _check_overlaps(rows: list[Row]) -> None:
-    """Two periods of the same weekday may not overlap (Mon 9-12 and Mon 13-17 is fine)."""
+def check_overlaps(rows: list[Row]) -> None:
+    """Two periods of the same weekday may not overlap (Mon 9-12 and Mon 13-17 is fine).
+
+    Raises ValueError naming the day and the two periods."""
     spans: dict[int, list[tuple[int, int, time, time]]] = {}
     for day, opens, closes in rows:
         start = opens.hour * 60 + opens.minute

@@ -1,31 +1,83 @@
-"""US phone numbers: stored in E.164 (+12125550100), shown as people write them."""
+"""US phone numbers: stored in E.164 (+12125550100, with ";ext=5" for an extension),
+shown as people write them ((212) 555-0100 ext. 5), dialled through RFC 3966 tel: URIs."""
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+# The US and the territories that share its +1 numbering plan.
+US_REGIONS = {"US", "PR", "GU", "VI", "AS", "MP"}
+EXTENSION_SEPARATOR = ";ext="
+# Long enough for any extension people give; the stored form fits PHONE_MAX_LENGTH.
+MAX_EXTENSION_DIGITS = 10
+PHONE_MAX_LENGTH = 32
+
+
+def _is_dialable(number: phonenumbers.PhoneNumber) -> bool:
+    return (
+        number.country_code == 1
+        and phonenumbers.is_valid_number(number)
+        and phonenumbers.region_code_for_number(number) in US_REGIONS
+        and len(number.extension or "") <= MAX_EXTENSION_DIGITS
+    )
+
 
 def normalize_phone(value: str) -> str:
-    """Return a US phone number in E.164 form (+12125550100), or raise ValidationError."""
+    """Return a dialable US phone number in E.164 form (+12125550100, or
+    +12125550100;ext=5 with an extension), or raise ValidationError.
+
+    Valid, not merely possible: 555-1234 (no area code) and 000-000-0000 are refused.
+    """
     if not value or not value.strip():
         return ""
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    if number is None or not _is_dialable(number):
         raise ValidationError(
-            _("%(value)s is not a phone number. Use a 10-digit US number like (212) 555-0100."),
+            _(
+                "%(value)s is not a phone number that can be dialled in the US. Use 10 "
+                "digits with the area code, like (212) 555-0100 or (212) 555-0100 ext. 5."
+            ),
             params={"value": value},
+            code="invalid_phone",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number.extension:
+        e164 += EXTENSION_SEPARATOR + number.extension
+    return e164
 
 
-def format_phone(e164: str) -> str:
-    """Show a stored number the way people in the US write it: (212) 555-0100."""
-    if not e164:
+def _parse_stored(stored: str) -> phonenumbers.PhoneNumber | None:
+    number_part, _sep, extension = stored.partition(EXTENSION_SEPARATOR)
+    try:
+        number = phonenumbers.parse(number_part, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if extension:
+        number.extension = extension
+    return number
+
+
+def format_phone(stored: str) -> str:
+    """Show a stored number the way people in the US write it: (212) 555-0100, or
+    (212) 555-0100 ext. 5."""
+    if not stored:
         return ""
-    number = phonenumbers.parse(e164, "US")
+    number = _parse_stored(stored)
+    if number is None:
+        return stored
     if number.country_code == 1:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_uri(stored: str) -> str:
+    """The RFC 3966 tel: URI that dials a stored number: tel:+1-212-555-0100;ext=5."""
+    if not stored:
+        return ""
+    number = _parse_stored(stored)
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.RFC3966)

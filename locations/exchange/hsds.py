@@ -211,12 +211,16 @@ class _HsdsTables:
                 address_type="postal" if mail_based else "physical",
             )
         if location.phone:
+            # Stored as +12125550100;ext=5: HSDS has a column for the extension.
+            number, _sep, extension = location.phone.partition(";ext=")
+            extra = {"extension": int(extension)} if extension else {}
             self.write(
                 "phone",
                 id=hsds_id("phone", slug),
                 location_id=ids.location,
-                number=location.phone,
+                number=number,
                 type="voice",
+                **extra,
             )
 
     def add_reach(self, location: Location, ids: "PlaceIds") -> None:

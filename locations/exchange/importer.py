@@ -23,8 +23,9 @@ from ..domain.validators import control_character
 from ..models import Location, OpeningHours, ZipCode
 from ..models.places import unique_slug
 from ..services import cache_version, geocoding
-from ..services.duplicates import flag_duplicates
+from ..services.duplicates import flag_duplicates, held_if_published, to_hold
 from ..services.history import CHANGED, CREATED, DELETED, record_history
+from ..services.listings import hold
 from .bulk_sql import LOCATION_FIELDS, copy_rows, db_values, reserve_ids, update_rows
 from .csv_format import PLAIN_COLUMNS, READERS, REQUIRED_COLUMNS, read_external_id, read_zip
 from .mapping import apply_mapping
@@ -60,6 +61,8 @@ class RowOutcome:
     errors: list[RowError] = field(default_factory=list)
     changed_fields: list[str] = field(default_factory=list)
     location: Location | None = None
+    # A draft the file would publish, still held as a likely duplicate.
+    held: bool = False
 
 
 @dataclass
@@ -73,6 +76,9 @@ class ImportResult:
     file_errors: list[RowError] = field(default_factory=list)
     written: bool = False
     duplicates: int = 0  # possible-duplicate pairs flagged by this import
+    # Lines of rows to be published that were kept as drafts: likely duplicates of
+    # published listings, waiting for staff to decide.
+    held_lines: list[int] = field(default_factory=list)
 
     def _count(self, outcome: str) -> int:
         return sum(1 for row in self.rows if row.outcome == outcome)
@@ -119,9 +125,19 @@ class ImportResult:
                 f" Flagged {self.duplicates} possible "
                 f"{'duplicate' if self.duplicates == 1 else 'duplicates'} for review."
             )
+        held = ""
+        if self.held_lines:
+            count = len(self.held_lines)
+            held = (
+                f" Held {count} {'row' if count == 1 else 'rows'} as "
+                f"{'a draft' if count == 1 else 'drafts'}, likely "
+                f"{'a duplicate' if count == 1 else 'duplicates'} of published listings "
+                f"(publish after review): {'line' if count == 1 else 'lines'} "
+                f"{', '.join(str(line) for line in self.held_lines)}."
+            )
         return (
             f"Created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"skipped {self.invalid} invalid.{flagged}"
+            f"skipped {self.invalid} invalid.{flagged}{held}"
         )
 
 
@@ -172,8 +188,35 @@ def import_rows(
         result.written = True
         # COPY and UPDATE … FROM send no signals: the public copies go out of date here.
         cache_version.bump()
-        result.duplicates = len(flag_duplicates(batch.written()))
+        flagged = flag_duplicates(batch.written())
+        result.duplicates = len(flagged)
+        held = _hold_duplicates(result.rows, bool(flagged), user)
+        result.held_lines = sorted(held + [row.line for row in result.rows if row.held])
     return result
+
+
+def _hold_duplicates(rows: list[RowOutcome], flagged: bool, user) -> list[int]:
+    """Keep as drafts the rows being published (new, or their status changed) that are
+    likely duplicates of published listings; return their lines. One query to find
+    them (none when nothing could be held), one to hold them."""
+    publishing = {
+        row.location.pk: row
+        for row in rows
+        if row.location is not None
+        and row.location.status == Location.Status.PUBLISHED
+        and (row.outcome == NEW or (row.outcome == UPDATED and "status" in row.changed_fields))
+    }
+    # A new row can only meet a pair this import flagged; a row published again may
+    # have an open pair from before.
+    if not publishing or not (
+        flagged or any(row.outcome == UPDATED for row in publishing.values())
+    ):
+        return []
+    held = to_hold(publishing)
+    hold(held, user)
+    for pk in held:
+        publishing[pk].location.status = Location.Status.DRAFT
+    return sorted(publishing[pk].line for pk in held)
 
 
 # What geocoding may set on a row.
@@ -234,6 +277,11 @@ class _Batch:
             with contextlib.suppress(ValueError, IndexError):
                 codes.add(read_zip(cells[zip_index].strip()))
         self.zips = ZipCode.objects.in_bulk(codes) if codes else {}
+        # Drafts held as likely duplicates stay drafts while their pair is open, so the
+        # same file imported again changes nothing (one query, when there are drafts).
+        self.still_held = held_if_published(
+            x.pk for x in self.existing.values() if x.status == Location.Status.DRAFT
+        )
 
     def _check_row(self, line: int, cells: list[str], lines_of: dict) -> RowOutcome:
         """Read one row onto its location (new, or the one imported before with its
@@ -259,6 +307,9 @@ class _Batch:
             )
         before = None if is_new else [getattr(location, name) for name in TRACKED_FIELDS]
         self._apply(location, values, errors, is_new)
+        if location.pk in self.still_held and location.status == Location.Status.PUBLISHED:
+            location.status = Location.Status.DRAFT
+            outcome.held = True
         hours = values.get("hours")
         changed = [] if is_new else self._changes(location, before, hours)
         # A row that changes nothing writes nothing, so only new and changed rows need

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from ..domain.geo import Point, bounding_box, great_circle_miles
 from ..domain.open_status import status_at
-from ..domain.phones import format_phone, normalize_phone
+from ..domain.phones import PHONE_MAX_LENGTH, format_phone, normalize_phone, phone_uri
 from ..domain.slugs import slug_base
 from ..domain.usps import STATE_CHOICES, STATES
 from ..domain.validators import (
@@ -64,15 +64,20 @@ class PlaceFields(models.Model):
     """What says where a place is and how to reach it: shared by a listing and by a
     visitor's suggestion of one, so each field is declared once."""
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    street_address = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    state = models.CharField(max_length=2, choices=STATE_CHOICES)
-    zip_code = models.CharField(max_length=5, validators=[zip_code_validator])
-    phone = models.CharField(max_length=20, blank=True, help_text="Stored as +1XXXXXXXXXX.")
-    website = models.URLField(max_length=500, blank=True)
+    name = models.CharField(_("Name"), max_length=200)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    street_address = models.CharField(_("Street address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("Address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("City"), max_length=100)
+    state = models.CharField(_("State"), max_length=2, choices=STATE_CHOICES)
+    zip_code = models.CharField(_("ZIP code"), max_length=5, validators=[zip_code_validator])
+    phone = models.CharField(
+        _("Phone"),
+        max_length=PHONE_MAX_LENGTH,
+        blank=True,
+        help_text=_("A US number with its area code; an extension is kept (ext. 5)."),
+    )
+    website = models.URLField(_("Website"), max_length=500, blank=True)
 
     # The address, in the order forms and files give it.
     ADDRESS_FIELDS = ["street_address", "address_line2", "city", "state", "zip_code"]
@@ -85,6 +90,11 @@ class PlaceFields(models.Model):
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
+
+    @property
+    def phone_uri(self) -> str:
+        """The tel: link that dials the phone, extension included (RFC 3966)."""
+        return phone_uri(self.phone)
 
 
 class LocationQuerySet(models.QuerySet):
@@ -219,25 +229,36 @@ class Location(PlaceFields):
         help_text="How exact the coordinates are; set automatically when taken from the ZIP.",
     )
     timezone = models.CharField(
+        _("Time zone"),
         max_length=64,
         blank=True,
         validators=[validate_timezone],
         help_text="IANA time zone for opening hours; taken from the ZIP code when blank.",
     )
-    email = models.EmailField(blank=True)
-    description = models.TextField(blank=True)
+    email = models.EmailField(_("Email"), blank=True)
+    description = models.TextField(_("Description"), blank=True)
 
-    free_naloxone = models.BooleanField(default=False)
-    no_prescription = models.BooleanField(default=False, help_text="No prescription needed.")
-    sells_otc = models.BooleanField(default=False, help_text="Sells naloxone over the counter.")
-    nasal_spray = models.BooleanField(default=False)
-    injectable = models.BooleanField(default=False)
-    training = models.BooleanField(default=False, help_text="Offers overdose response training.")
-    fentanyl_test_strips = models.BooleanField(default=False)
-    walk_in = models.BooleanField(default=False)
-    anonymous = models.BooleanField(default=False, help_text="Anonymous; no ID asked for.")
-    open_24_7 = models.BooleanField(default=False, help_text="Naloxone can be had at any hour.")
-    wheelchair_accessible = models.BooleanField(default=False)
+    free_naloxone = models.BooleanField(_("Free naloxone"), default=False)
+    no_prescription = models.BooleanField(
+        _("No prescription needed"), default=False, help_text="No prescription needed."
+    )
+    sells_otc = models.BooleanField(
+        _("Sells over the counter"), default=False, help_text="Sells naloxone over the counter."
+    )
+    nasal_spray = models.BooleanField(_("Nasal spray"), default=False)
+    injectable = models.BooleanField(_("Injectable"), default=False)
+    training = models.BooleanField(
+        _("Training"), default=False, help_text="Offers overdose response training."
+    )
+    fentanyl_test_strips = models.BooleanField(_("Fentanyl test strips"), default=False)
+    walk_in = models.BooleanField(_("Walk-in"), default=False)
+    anonymous = models.BooleanField(
+        _("Anonymous, no ID needed"), default=False, help_text="Anonymous; no ID asked for."
+    )
+    open_24_7 = models.BooleanField(
+        _("Open 24/7"), default=False, help_text="Naloxone can be had at any hour."
+    )
+    wheelchair_accessible = models.BooleanField(_("Wheelchair accessible"), default=False)
 
     languages = ArrayField(
         models.CharField(max_length=40),

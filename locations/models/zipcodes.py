@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from ..domain.geo import Point, bounding_box, great_circle_miles
 from ..domain.place_names import zip_names
@@ -46,6 +47,8 @@ class ZipCode(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("ZIP code")
+        verbose_name_plural = _("ZIP codes")
         indexes = [
             models.Index(Upper("city"), "state", name="zipcode_city_state"),
             models.Index(fields=["latitude", "longitude"], name="zipcode_latlng"),

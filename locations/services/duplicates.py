@@ -147,3 +147,52 @@ def flag_duplicates(locations: Iterable[Location]) -> list[int]:
             ],
         )
         return [pk for (pk,) in cursor.fetchall()]
+
+
+OPEN_PAIRS_SQL = """
+SELECT d.location_id, d.other_id, a.status, b.status
+FROM locations_possibleduplicate d
+JOIN locations_location a ON a.id = d.location_id
+JOIN locations_location b ON b.id = d.other_id
+WHERE d.status = %s AND (d.location_id = ANY(%s) OR d.other_id = ANY(%s))
+"""
+
+
+def to_hold(ids: Iterable[int]) -> set[int]:
+    """Which of these listings, being published, must wait as drafts: those with an open
+    possible-duplicate pair whose other listing is published. When both listings of a
+    pair are being published at once, the newer one (the higher id) waits. One query."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    held = set()
+    published = Location.Status.PUBLISHED
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_PAIRS_SQL, [PossibleDuplicate.Status.OPEN, list(ids), list(ids)])
+        for low, high, low_status, high_status in cursor.fetchall():
+            if low in ids and high in ids:
+                if low_status == high_status == published:
+                    held.add(max(low, high))
+            elif low in ids and low_status == published and high_status == published:
+                held.add(low)
+            elif high in ids and high_status == published and low_status == published:
+                held.add(high)
+    return held
+
+
+def held_if_published(ids: Iterable[int]) -> set[int]:
+    """Which of these unpublished listings would be held (see to_hold) if published now:
+    those with an open pair whose other listing is published. One query."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    held = set()
+    published = Location.Status.PUBLISHED
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_PAIRS_SQL, [PossibleDuplicate.Status.OPEN, list(ids), list(ids)])
+        for low, high, low_status, high_status in cursor.fetchall():
+            if low in ids and high_status == published:
+                held.add(low)
+            if high in ids and low_status == published:
+                held.add(high)
+    return held

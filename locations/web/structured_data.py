@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from ..domain.phones import EXTENSION_SEPARATOR
 from ..models import Location
 
 # schema.org types by kind; kinds not named here are an Organization.
@@ -58,7 +59,8 @@ def structured_data(location: Location, permalink: str) -> dict:
         "address": address,
     }
     if location.phone:
-        data["telephone"] = location.phone
+        # E.164, with an extension as people read it: +12125550100 ext. 5.
+        data["telephone"] = location.phone.replace(EXTENSION_SEPARATOR, " ext. ")
     if location.description:
         data["description"] = location.description
     if schema_type in SCHEMA_PLACE_TYPES:

@@ -277,8 +277,6 @@ def test_saving_a_location_with_reports_keeps_them(client, staff):
         {
             "name": "Corner Pharmacy Renamed",
             "phone": "(212) 555-0100",
-            "hours-TOTAL_FORMS": "0",
-            "hours-INITIAL_FORMS": "0",
             "verified_by": "",
             "last_verified_on": "",
             "languages": "",

@@ -46,7 +46,7 @@ def test_a_location_added_placed_and_verified_in_the_admin_is_found_in_the_searc
     page.get_by_label("Street address:").fill("500 W 33rd St")
     page.get_by_label("City:").fill("New York")
     page.get_by_label("State:").select_option(value="NY")
-    page.get_by_label("Zip code:").fill("10001")
+    page.get_by_label("ZIP code:").fill("10001")
     page.get_by_label("Free naloxone").check()
     page.click("input[name=_continue]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")

@@ -241,6 +241,8 @@ def test_it_adds_https_to_a_bare_website(run):
             'line 2, column email: Enter a valid email address. (got "help@")',
         ),
         ({"phone": "555-01"}, "line 2, column phone: 555-01 is not a phone number"),
+        ({"phone": "555-1234"}, "line 2, column phone: 555-1234 is not a phone number"),
+        ({"phone": "000-000-0000"}, "line 2, column phone: 000-000-0000 is not a phone"),
         (
             {"last_verified_on": "2025-13-01"},
             'line 2, column last_verified_on: "2025-13-01" is not a real',
@@ -293,8 +295,8 @@ def test_it_lists_every_error_and_a_summary(tmp_path):
     assert err.getvalue().splitlines() == [
         'line 2, column kind: unknown kind "shop"; use one of: pharmacy, law_enforcement, '
         "harm_reduction, health_department, hospital, clinic, vending_machine, mail_based, other",
-        "line 2, column phone: 1 is not a phone number. Use a 10-digit US number like "
-        "(212) 555-0100.",
+        "line 2, column phone: 1 is not a phone number that can be dialled in the US. "
+        "Use 10 digits with the area code, like (212) 555-0100 or (212) 555-0100 ext. 5.",
     ]
     assert out.getvalue().strip() == (
         "Nothing was written: 1 invalid row (the valid rows would create 1, update 0, leave 0 "
@@ -638,3 +640,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows():
     # (CREATE, COPY, UPDATE ... FROM, DROP), history of the old hours, DELETE them, COPY
     # the new, history of the locations, of the new hours, release.
     assert changed == (16, 16)
+
+
+def test_it_keeps_a_phone_extension(run):
+    run(row(external_id="A1", phone="(212) 555-0100 ext 5"), row(external_id="A2"))
+
+    assert Location.objects.get(external_id="A1").phone == "+12125550100;ext=5"

@@ -59,7 +59,7 @@ def test_it_lists_the_nearest_places_with_distance_status_address_and_phone(clie
     assert "Open 24 hours" in items[0]
     assert "Hours not listed" in items[1]
     assert "1 Main St, New York, NY 10001" in items[0]
-    assert '<a href="tel:+12125550100">(212) 555-0100</a>' in items[0]
+    assert '<a href="tel:+1-212-555-0100">(212) 555-0100</a>' in items[0]
 
 
 def test_every_link_opens_the_full_site_in_a_new_tab(client):

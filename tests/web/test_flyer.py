@@ -40,7 +40,7 @@ def test_it_shows_what_a_poster_needs(client):
     page = squashed(response)
     for words in [
         "Corner Pharmacy", "12 W 31st St", "Suite 2", "New York, NY 10001",
-        'href="tel:+12125550142">(212) 555-0142</a>', "Free naloxone", "Walk-in",
+        'href="tel:+1-212-555-0142">(212) 555-0142</a>', "Free naloxone", "Walk-in",
         "Monday</th> <td>9:00 AM – 5:00 PM</td>", "Saturday</th> <td>Closed</td>",
         'Last verified: <time datetime="2026-11-12">Nov. 12, 2026</time>',
         "Overdose? Call 911 now.",

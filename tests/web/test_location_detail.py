@@ -38,7 +38,7 @@ def test_it_shows_every_public_field(client):
     page = response.content.decode()
     for text in [
         "Corner Pharmacy", "12 W 31st St", "Suite 2", "New York, NY 10001", "(212) 555-0142",
-        'href="tel:+12125550142"', "https://example.org/corner", "help@example.org",
+        'href="tel:+1-212-555-0142"', "https://example.org/corner", "help@example.org",
         "Ask at the counter.", "Free naloxone", "Fentanyl test strips", "English, Spanish",
         "9:00 AM – 5:00 PM", "Last verified",
     ]:  # fmt: skip
@@ -489,3 +489,13 @@ def test_it_has_no_inline_script_code_or_styles(client, prefix):
 
     assert csp_problems(response.content.decode()) == []
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+def test_a_phone_extension_is_dialled_and_given_to_search_engines(client):
+    place = make_location(phone="(212) 555-0142 ext. 17")
+
+    html = client.get(f"/locations/{place.slug}/").content.decode()
+
+    assert 'href="tel:+1-212-555-0142;ext=17"' in html
+    assert "(212) 555-0142 ext. 17" in html
+    assert structured_data(html)["telephone"] == "+12125550142 ext. 17"

@@ -133,6 +133,8 @@ def test_a_suggestion_with_only_the_required_fields_is_enough(client):
         ({"state": "XX"}, "state", "Select a valid choice."),
         ({"kind": "casino"}, "kind", "Select a valid choice."),
         ({"phone": "12"}, "phone", "is not a phone number"),
+        ({"phone": "555-1234"}, "phone", "is not a phone number that can be dialled"),
+        ({"phone": "000-000-0000"}, "phone", "is not a phone number that can be dialled"),
         ({"website": "not a site"}, "website", "Enter a valid URL."),
         ({"contact_email": "nobody"}, "contact_email", "Enter a valid email address."),
         ({"offerings": ["cake"]}, "offerings", "Select a valid choice."),
