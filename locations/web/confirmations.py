@@ -2,9 +2,6 @@
 public does, then confirm it ("still accurate") or propose changes. No account: the
 signed, single-use link is the key (services/confirmations.py)."""
 
-import time
-
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ..domain.site import absolute_url
 from ..models import Location
 from ..services import confirmations
-from ..services.rate_limits import count_submission, parse_rate, seconds_left, seconds_until_allowed
+from ..services.rate_limits import count_submission, seconds_until_allowed
 from .forms import SuggestionForm
 
 # The status of the page for a link that does not work.
@@ -37,11 +34,8 @@ def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
 def over_the_limit(request: HttpRequest) -> HttpResponse | None:
     """Count this answer (or wrong link) against the visitor's address, as the public
     forms do (SUBMISSION_RATE_LIMIT); a 429 when it goes over."""
-    count = count_submission(request)
-    limit, period = parse_rate(settings.SUBMISSION_RATE_LIMIT)
-    if count > limit:
-        return too_many(request, seconds_left(period, time.time()))
-    return None
+    wait = count_submission(request)
+    return too_many(request, wait) if wait else None
 
 
 def link_problem(request: HttpRequest, problem: str) -> HttpResponse:

@@ -37,6 +37,7 @@ def route_values(place: Location) -> dict[str, str]:
         "city": "new-york",
         "section": "pages",
         "st": "NY",
+        "token": "no-such-token",
     }
 
 

@@ -223,22 +223,14 @@ def test_a_revert_shows_at_once(anon, admin_client):
     assert shown(anon, "Right Name") == {**EVERYWHERE, "sitemap": False}
 
 
-def test_opening_hours_from_the_admins_inline_show_at_once(anon, admin_client):
+def test_opening_hours_typed_in_the_admin_show_at_once(anon, admin_client):
     location = make_location(phone="")
     url = f"/api/v1/locations/{location.slug}"
     page = location.get_absolute_url()
     assert anon.get(url).json()["hours"] == []
     anon.get(page)
     assert anon.get(page)["X-Public-Cache"] == "hit"
-    data = change_form_data(location)
-    data.update(
-        {
-            "hours-TOTAL_FORMS": "1",
-            "hours-0-weekday": "2",
-            "hours-0-opens": "08:15",
-            "hours-0-closes": "16:45",
-        }
-    )
+    data = change_form_data(location, opening_hours="Wed 8:15am-4:45pm")
     response = admin_client.post(
         reverse("admin:locations_location_change", args=[location.pk]), data
     )

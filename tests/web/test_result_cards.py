@@ -44,7 +44,7 @@ def test_a_card_has_call_and_directions_buttons(client):
     page = Page(client.get("/search?near=10001").content.decode())
 
     found = links(card(page, place))
-    assert found["Call (212) 555-0142"] == "tel:+12125550142"
+    assert found["Call (212) 555-0142"] == "tel:+1-212-555-0142"
     directions = found["Directions: Chelsea Corner Pharmacy"]
     assert directions.startswith("https://www.google.com/maps/dir/?")
     assert parse_qs(urlsplit(directions).query) == {
@@ -104,7 +104,7 @@ def test_a_mail_based_program_offers_order_by_mail_without_distance_or_direction
     inside = card(page, mail)
     found = links(inside)
     assert found["Order by mail: Naloxone by Post"] == "https://post.example.org/order"
-    assert found["Call (800) 555-0100"] == "tel:+18005550100"
+    assert found["Call (800) 555-0100"] == "tel:+1-800-555-0100"
     assert not any("google.com/maps" in href for href in found.values())
     assert not [e for e in inside if e["attrs"].get("class") == "distance"]
     assert [text(e) for e in inside if e["attrs"].get("class") == "by-mail"] == ["Order by mail"]
