@@ -54,7 +54,7 @@ def test_the_first_result_can_be_called_and_reached_from_the_first_screen(
     for button in [call, directions]:
         found = on_first_screen(button)
         assert found["height"] >= 44 and found["width"] >= 44, found
-    assert call.get_attribute("href") == "tel:+12125550142"
+    assert call.get_attribute("href") == "tel:+1-212-555-0142"
     assert "(212) 555-0142" in call.inner_text()
     expect(directions).to_have_accessible_name(re.compile(r": Chelsea Corner Pharmacy$"))
     assert page.console_errors == []
