@@ -2,8 +2,10 @@
 
 import re
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from locations.domain.validators import control_character
@@ -42,5 +44,21 @@ def reject_control_characters(get_response):
         if request.path_info.startswith("/api/"):
             return JsonResponse({"error": message}, status=400)
         return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message}))
+
+    return middleware
+
+
+def admin_in_the_staff_language(get_response):
+    """Show the admin in the language the staff member's browser asks for (English or
+    Spanish). Public pages take their language from the URL (/es/…); the admin has one
+    URL, so without this it would always be in English."""
+    prefix = "/" + settings.ADMIN_PATH
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(prefix):
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return get_response(request)
 
     return middleware

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "naloxone_finder.middleware.admin_in_the_staff_language",
     "locations.api.middleware.ApiMiddleware",
     # Before anything reads the request: NUL and other control characters get a 400.
     "naloxone_finder.middleware.reject_control_characters",

@@ -36,9 +36,10 @@ from ..exchange.csv_export import (
     with_export_columns,
 )
 from ..exchange.csv_format import COLUMNS, SafeDictWriter
-from ..exchange.importer import ImportResult, import_rows
+from ..exchange.importer import import_rows
 from ..exchange.mapping import apply_mapping
 from ..exchange.reading import FileError, column_key
+from ..exchange.results import ImportResult
 from ..exchange.spreadsheets import XLSX_EXTENSIONS, is_spreadsheet, read_table
 from ..models import Location
 from .duplicates import warn_of_held

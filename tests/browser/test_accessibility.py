@@ -1,5 +1,6 @@
-"""axe-core finds no violation on the public pages, in English and Spanish, and each page
-fits a 320 px wide screen (which is also a 640 px window at 200% zoom)."""
+"""axe-core finds no violation on the public pages, in English and Spanish, at phone and
+desktop widths, and each page fits a 320 px wide screen (which is also a 640 px window
+at 200% zoom)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -27,9 +28,11 @@ PAGES = {
 }
 
 
+@pytest.mark.parametrize("width", ["page", "wide_page"], ids=["phone", "desktop"])
 @pytest.mark.parametrize("language", ["", "/es"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_axe_finds_no_violation(page, site, directory, name, language):
+def test_axe_finds_no_violation(request, site, directory, name, language, width):
+    page = request.getfixturevalue(width)
     response = page.goto(site + language + PAGES[name](directory))
     assert response.status < 500
     page.wait_for_load_state("load")
