@@ -1,5 +1,6 @@
 """Settings for Naloxone Finder, all read from the environment (see .env.example)."""
 
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -362,12 +363,22 @@ else:
 # The public cache (locations/web/caching.py): whole answers to anonymous public GETs,
 # under keys that hold the data version, so a write shows at once. CACHE_URL's store
 # (Redis) when set, shared by every server; else files that this machine's workers share.
+# Its keys name the database too: two sites on one machine or one Redis (a benchmark
+# beside `make run`, say) never hand each other their pages.
+_database = DATABASES["default"]
+_public_prefix = (
+    "public-"
+    + hashlib.sha256(
+        f"{_database.get('HOST')}|{_database.get('PORT')}|{_database.get('NAME')}".encode()
+    ).hexdigest()[:12]
+)
 if env("CACHE_URL", default=""):
-    CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": "public"}
+    CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": _public_prefix}
 else:
     CACHES["public"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env("PUBLIC_CACHE_DIR", default=str(BASE_DIR / ".cache" / "public")),
+        "KEY_PREFIX": _public_prefix,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 # Inside the session, locale, CSRF and auth middleware, outside Axes (whose 429 it marks
