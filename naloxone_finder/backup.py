@@ -9,6 +9,10 @@ named by the time in UTC: backups/naloxone-finder-2026-12-06T2030Z.dump. `restor
 such a file into an empty database, in one transaction, and refuses a database that has
 tables already unless told --force (then what the backup holds replaces them).
 
+After a restore, the public cache's data version is changed (naloxone_finder/data_version.py),
+so that no page cached from the database as it was is served again: in the public cache of
+the site that runs on the restored database (CACHE_URL's Redis, else PUBLIC_CACHE_DIR).
+
 The database is the site's own (DATABASE_URL, or the embedded server), or --database-url.
 pg_dump and pg_restore are the embedded server's (PostgreSQL 16, which reads servers from
 PostgreSQL 9.2 on), else PG_BIN_DIR's, else the ones on PATH.
@@ -159,6 +163,15 @@ def restore(file: Path, database: dict, force: bool = False) -> None:
     run([*command, str(file)], database)
 
 
+def new_data_version() -> None:
+    """Change the data version in the public cache of the site whose database this
+    process's settings name; Django's settings suffice, the app is not set up."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naloxone_finder.settings")
+    from naloxone_finder import data_version
+
+    data_version.change()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     restoring.add_argument("--force", action="store_true", help="even if it has tables")
     restoring.add_argument("--database-url", help="another database than the site's")
     args = parser.parse_args(argv)
+    if args.database_url:
+        # The settings read after a restore (the public cache's key prefix, which names the
+        # database) are those of a site that runs on that database.
+        os.environ["DATABASE_URL"] = args.database_url
     database = database_from_url(args.database_url) if args.database_url else site_database()
     try:
         if args.command == "dump":
@@ -177,6 +194,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             restore(args.file, database, force=args.force)
             print(f"Restored {args.file} into {database.get('NAME')}.")
+            try:
+                new_data_version()
+            except Exception as error:  # the restore stands; the operator must hear of it
+                print(
+                    f"The public cache's data version could not be changed ({error}): pages "
+                    "cached before the restore may be served until they expire (a day at "
+                    "most). Once the cache can be reached, save any place in the admin: "
+                    "that changes it.",
+                    file=sys.stderr,
+                )
     except BackupError as error:
         print(error, file=sys.stderr)
         return 1

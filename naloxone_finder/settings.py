@@ -376,10 +376,12 @@ if env("CACHE_URL", default=""):
     CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": _public_prefix}
 else:
     CACHES["public"] = {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # Django's FileBasedCache, listing its folder once in CULL_EVERY writes, not on
+        # each (naloxone_finder/cache_backends.py): at most MAX_ENTRIES + CULL_EVERY files.
+        "BACKEND": "naloxone_finder.cache_backends.PublicFileBasedCache",
         "LOCATION": env("PUBLIC_CACHE_DIR", default=str(BASE_DIR / ".cache" / "public")),
         "KEY_PREFIX": _public_prefix,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+        "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_EVERY": 100},
     }
 # Inside the session, locale, CSRF and auth middleware, outside Axes (whose 429 it marks
 # no-store).

@@ -17,24 +17,19 @@ history reverts), as a safety net for paths that do not go through a service.
 
 import logging
 import time
-import uuid
 
 from django.core.cache import caches
 from django.db import transaction
 
-log = logging.getLogger(__name__)
+# The key and the token's form are the project's (backup.py's restore changes it too).
+from naloxone_finder.data_version import CACHE_ALIAS, VERSION_KEY
+from naloxone_finder.data_version import new_token as _token
 
-CACHE_ALIAS = "public"
-VERSION_KEY = "nf:data-version"
+log = logging.getLogger(__name__)
 
 
 def public_cache():
     return caches[CACHE_ALIAS]
-
-
-def _token(written_at: float) -> str:
-    """A fresh token that also says when the write it stands for happened (0: unknown)."""
-    return f"{uuid.uuid4().hex[:16]}.{int(written_at)}"
 
 
 def seconds_since_write(token: str) -> float:

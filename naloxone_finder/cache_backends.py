@@ -1,0 +1,53 @@
+"""The public cache's file store (settings.CACHES["public"] without CACHE_URL).
+
+Django's FileBasedCache lists its whole folder on every write (`_cull`) to learn whether
+it holds MAX_ENTRIES files: about 4 ms a write once the folder holds thousands of
+answers, paid by every uncached public request. This store lists it only once every
+CULL_EVERY writes (an option, 100 by default), counted by all of the machine's workers
+together in a small file of the folder: each write appends one byte to it, and the
+write that finds CULL_EVERY bytes there empties it and lists the folder, culling as
+Django does (a third of the entries, at random, once there are MAX_ENTRIES).
+
+So the folder holds at most MAX_ENTRIES + CULL_EVERY answers, plus one for each write
+that lands between another worker's reading of the count and its emptying it (a few at
+most; a lost count only delays the next listing by one write). Two workers that list at
+once both cull, as two of Django's would. Reads are unchanged: a missing key is one
+failed open(), never a listing.
+"""
+
+import os
+
+from django.core.cache.backends.filebased import FileBasedCache
+
+# Not named *.djcache: never listed, culled nor cleared as an entry.
+COUNTER_NAME = "writes-since-listing"
+
+
+class PublicFileBasedCache(FileBasedCache):
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        options = params.get("OPTIONS") or {}
+        self._cull_every = max(1, int(options.get("CULL_EVERY", 100)))
+
+    def _cull(self):
+        if self._listing_due():
+            super()._cull()
+
+    def _listing_due(self) -> bool:
+        """Count this write; true for one write in CULL_EVERY, across every process."""
+        path = os.path.join(self._dir, COUNTER_NAME)
+        try:
+            # O_APPEND: each process's byte lands at the end, none overwrites another's.
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError:
+            return True  # cannot count: list, as Django would
+        try:
+            os.write(descriptor, b".")
+            if os.fstat(descriptor).st_size < self._cull_every:
+                return False
+            os.ftruncate(descriptor, 0)
+            return True
+        except OSError:
+            return True
+        finally:
+            os.close(descriptor)
