@@ -222,18 +222,14 @@ def resolve_near(text: str, geocode: Callable[[str], tuple | None] | None = None
 
 
 def zip_point(code: str, label: str = "") -> Point:
-    zip_code = ZipCode.objects.filter(code=code).first()
-    if zip_code is None:
+    centre = ZipCode.objects.centre(code)
+    if centre is None:
         raise forms.ValidationError(
             _("We could not find the ZIP code %(zip)s. Check it, or try a city name."),
             params={"zip": code},
         )
-    return Point(
-        zip_code.latitude,
-        zip_code.longitude,
-        label or f"{zip_code.code} ({zip_code.city}, {zip_code.state})",
-        zip_code.state,
-    )
+    latitude, longitude, city, state = centre
+    return Point(latitude, longitude, label or f"{code} ({city}, {state})", state)
 
 
 def coordinates_point(lat: float, lng: float) -> Point:
