@@ -21,6 +21,7 @@ from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
+from .models.nearby import Filters, count_nearby, nearby_page
 from .models.places import OFFERINGS, open_at
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
@@ -221,18 +222,14 @@ def resolve_near(text: str, geocode: Callable[[str], tuple | None] | None = None
 
 
 def zip_point(code: str, label: str = "") -> Point:
-    zip_code = ZipCode.objects.filter(code=code).first()
-    if zip_code is None:
+    centre = ZipCode.objects.centre(code)
+    if centre is None:
         raise forms.ValidationError(
             _("We could not find the ZIP code %(zip)s. Check it, or try a city name."),
             params={"zip": code},
         )
-    return Point(
-        zip_code.latitude,
-        zip_code.longitude,
-        label or f"{zip_code.code} ({zip_code.city}, {zip_code.state})",
-        zip_code.state,
-    )
+    latitude, longitude, city, state = centre
+    return Point(latitude, longitude, label or f"{code} ({city}, {state})", state)
 
 
 def coordinates_point(lat: float, lng: float) -> Point:
@@ -404,23 +401,41 @@ def listing(moment: datetime):
     return Location.objects.published().for_listing().with_open_now(moment)
 
 
+def nearby_filters(data: dict) -> Filters:
+    """The chosen filters (not the distance) as the search query takes them; the same
+    as filters() says for the ORM."""
+    offerings = frozenset(
+        FLAG_COLUMNS.get(name, name) for name in OFFERING_FILTERS if data.get(name)
+    )
+    languages: tuple[str, ...] = ()
+    if data.get("language"):
+        language = data["language"]
+        spellings = [language, *LANGUAGE_SPELLINGS.get(language, [])]
+        languages = tuple(sorted({f for s in spellings for f in (s, s.lower(), s.upper())}))
+    return Filters(
+        kinds=tuple(data["kind"] or ()),
+        offerings=offerings,
+        languages=languages,
+        no_police=bool(data["no_police"]),
+        open_now=bool(data["open_now"]),
+    )
+
+
 def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
-    """Run a validated search: one query for the count, one for the page or the fallback."""
+    """Run a validated search: one query for the page and its count (models/nearby.py),
+    and, when nothing is within the radius, one for the fallback."""
     moment = moment or timezone.now()
     point, radius, page = data["near"], data["radius"], data["page"]
-    condition = filters(data, moment)
-    within = listing(moment).filter(condition).near(point, radius)
-    total = within.count()
-    result = SearchResult(point=point, radius=radius, page=page, total=total, results=[])
-    if total == 0:
-        if page > 1:
-            raise PageOutOfRange(page, 1)
-        result.nearest_beyond, result.mail_based = fallback(condition, point, moment)
-        return result
-    if page > result.pages:
-        raise PageOutOfRange(page, result.pages)
+    chosen = nearby_filters(data)
     offset = (page - 1) * PAGE_SIZE
-    result.results = list(within[offset : offset + PAGE_SIZE])
+    places, total = nearby_page(point, radius, chosen, moment, offset, PAGE_SIZE)
+    if total is None and page > 1:
+        # Past the last page: say which page is the last.
+        total = count_nearby(point, radius, chosen, moment)
+        raise PageOutOfRange(page, max(1, math.ceil(total / PAGE_SIZE)))
+    result = SearchResult(point=point, radius=radius, page=page, total=total or 0, results=places)
+    if not places:
+        result.nearest_beyond, result.mail_based = fallback(filters(data, moment), point, moment)
     return result
 
 

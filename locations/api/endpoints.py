@@ -1,12 +1,15 @@
 """The API's endpoints: search, one place, GeoJSON, states and cities, and the open data
 exports."""
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Path, Query
 from ninja.errors import HttpError
@@ -30,13 +33,29 @@ from .schemas import (
 )
 
 
-def location_out(request: HttpRequest, location: Location) -> dict:
+def place_urls(request: HttpRequest):
+    """slug -> the absolute URL of that place's page, with one reverse() per request."""
+    marker = "0-slug-0"
+    head, tail = absolute_url(request, reverse("location_detail", args=[marker])).split(marker)
+    return lambda slug: head + slug + tail
+
+
+@lru_cache(maxsize=16)
+def kind_labels(language: str) -> dict[str, str]:
+    """Each kind's label in one language (the active one when first asked)."""
+    return {value: str(label) for value, label in Location.Kind.choices}
+
+
+def location_out(request: HttpRequest, location: Location, url_of=None) -> dict:
+    """One place as the API gives it. `url_of` (from place_urls) saves a reverse() for
+    each place of a list."""
     distance = getattr(location, "distance", None)
+    url_of = url_of or place_urls(request)
     return {
         "slug": location.slug,
         "name": location.name,
         "kind": location.kind,
-        "kind_label": str(location.get_kind_display()),
+        "kind_label": kind_labels(get_language()).get(location.kind, location.kind),
         "street_address": location.street_address,
         "address_line2": location.address_line2,
         "city": location.city,
@@ -49,11 +68,18 @@ def location_out(request: HttpRequest, location: Location) -> dict:
         "phone": location.phone,
         "phone_display": location.phone_display,
         "website": location.website,
-        "url": absolute_url(request, location.get_absolute_url()),
+        "url": url_of(location.slug),
         "open_now": location.open_now,
         "offerings": [name for name, _label in Location.OFFERINGS if getattr(location, name)],
         "last_verified_on": location.last_verified_on,
     }
+
+
+def trusted_json(payload: dict, content_type: str = "application/json") -> HttpResponse:
+    """An answer built here from rows, written straight to JSON (orjson) rather than
+    validated against its schema again on every request; tests check that the answers
+    fit the schemas (tests/api/test_api_schema.py)."""
+    return HttpResponse(orjson.dumps(payload), content_type=content_type)
 
 
 def page_link(request: HttpRequest, result: SearchResult, page: int) -> str | None:
@@ -122,14 +148,14 @@ def paging(request: HttpRequest, result: SearchResult) -> dict:
 )
 def search_locations(request: HttpRequest, params: Query[SearchParams]):
     result = searched(request)
-    return Status(
-        200,
+    url_of = place_urls(request)
+    return trusted_json(
         {
             **paging(request, result),
-            "results": [location_out(request, loc) for loc in result.results],
-            "nearest_beyond": [location_out(request, loc) for loc in result.nearest_beyond],
-            "mail_based": [location_out(request, loc) for loc in result.mail_based],
-        },
+            "results": [location_out(request, loc, url_of) for loc in result.results],
+            "nearest_beyond": [location_out(request, loc, url_of) for loc in result.nearest_beyond],
+            "mail_based": [location_out(request, loc, url_of) for loc in result.mail_based],
+        }
     )
 
 
@@ -164,9 +190,9 @@ def get_location(
     )
 
 
-def feature(request: HttpRequest, location: Location, group: str) -> dict:
+def feature(request: HttpRequest, location: Location, group: str, url_of=None) -> dict:
     """One place as a GeoJSON Feature: a Point at [longitude, latitude] (RFC 7946)."""
-    properties = location_out(request, location)
+    properties = location_out(request, location, url_of)
     longitude, latitude = properties.pop("longitude"), properties.pop("latitude")
     geometry = None
     if latitude is not None and longitude is not None:
@@ -194,18 +220,17 @@ def feature(request: HttpRequest, location: Location, group: str) -> dict:
     ),
     openapi_extra={"responses": {200: {"content": {GEOJSON: {}}}}},
 )
-def search_locations_geojson(
-    request: HttpRequest, response: HttpResponse, params: Query[SearchParams]
-):
+def search_locations_geojson(request: HttpRequest, params: Query[SearchParams]):
     result = searched(request)
-    response["Content-Type"] = GEOJSON
+    url_of = place_urls(request)
     features = [
-        *[feature(request, loc, "result") for loc in result.results],
-        *[feature(request, loc, "nearest_beyond") for loc in result.nearest_beyond],
-        *[feature(request, loc, "mail_based") for loc in result.mail_based],
+        *[feature(request, loc, "result", url_of) for loc in result.results],
+        *[feature(request, loc, "nearest_beyond", url_of) for loc in result.nearest_beyond],
+        *[feature(request, loc, "mail_based", url_of) for loc in result.mail_based],
     ]
-    return Status(
-        200, {"type": "FeatureCollection", "features": features, **paging(request, result)}
+    return trusted_json(
+        {"type": "FeatureCollection", "features": features, **paging(request, result)},
+        content_type=GEOJSON,
     )
 
 

@@ -1,6 +1,8 @@
 """US phone numbers: stored in E.164 (+12125550100, with ";ext=5" for an extension),
 shown as people write them ((212) 555-0100 ext. 5), dialled through RFC 3966 tel: URIs."""
 
+from functools import lru_cache
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -60,9 +62,10 @@ def _parse_stored(stored: str) -> phonenumbers.PhoneNumber | None:
     return number
 
 
+@lru_cache(maxsize=32768)
 def format_phone(stored: str) -> str:
     """Show a stored number the way people in the US write it: (212) 555-0100, or
-    (212) 555-0100 ext. 5."""
+    (212) 555-0100 ext. 5. Remembered per number: every list shows it."""
     if not stored:
         return ""
     number = _parse_stored(stored)
@@ -73,6 +76,7 @@ def format_phone(stored: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+@lru_cache(maxsize=32768)
 def phone_uri(stored: str) -> str:
     """The RFC 3966 tel: URI that dials a stored number: tel:+1-212-555-0100;ext=5."""
     if not stored:

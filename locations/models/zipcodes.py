@@ -2,7 +2,7 @@
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,16 @@ from ..domain.validators import (
 
 
 class ZipCodeQuerySet(models.QuerySet):
+    def centre(self, code: str) -> tuple[float, float, str, str] | None:
+        """(latitude, longitude, city, state) of one ZIP code, or None. Every search by
+        ZIP starts here, so it is one short statement rather than an ORM query."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT latitude, longitude, city, state FROM locations_zipcode WHERE code = %s",
+                [code],
+            )
+            return cursor.fetchone()
+
     def nearest(self, latitude: float, longitude: float, miles: float = 50) -> "ZipCode | None":
         """The ZIP whose centroid is nearest the point, if one is within `miles`."""
         point = Point(latitude, longitude)

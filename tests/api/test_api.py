@@ -139,16 +139,16 @@ def test_the_schema_is_served(client):
     assert "/api/v1/locations/{slug}" in paths
 
 
-def test_the_api_takes_three_queries_whatever_the_number_of_results(
+def test_the_api_takes_two_queries_whatever_the_number_of_results(
     client, django_assert_num_queries
 ):
     make_location(name="One")
-    # 1 ZIP lookup, 2 count, 3 the page of results (open-now is computed in it).
-    with django_assert_num_queries(3):
+    # 1 ZIP lookup, 2 the page of results and their count (open-now is computed in it).
+    with django_assert_num_queries(2):
         api(client, "near=10001")
     for i in range(30):
         make_location(name=f"More {i}")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         api(client, "near=10001")
 
 
@@ -228,16 +228,16 @@ def test_bad_geojson_input_answers_400_with_a_json_error(client, query):
     assert response.json()["error"]
 
 
-def test_the_geojson_search_takes_three_queries_whatever_the_number_of_results(
+def test_the_geojson_search_takes_two_queries_whatever_the_number_of_results(
     client, django_assert_num_queries
 ):
-    # 1 ZIP lookup, 2 count, 3 the page of results (open-now and hours come in it).
+    # 1 ZIP lookup, 2 the page of results and their count (open-now and hours come in it).
     make_location(name="One")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         geojson(client, "near=10001")
     for i in range(30):
         make_location(name=f"More {i}")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         geojson(client, "near=10001")
 
 

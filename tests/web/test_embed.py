@@ -229,16 +229,16 @@ def test_a_listing_page_refuses_to_be_framed(client):
     assert frame_ancestors(response) == "frame-ancestors 'none'"
 
 
-def test_the_embed_takes_four_queries_whatever_the_number_of_places(
+def test_the_embed_takes_three_queries_whatever_the_number_of_places(
     client, django_assert_num_queries
 ):
     make_location(name="One")
-    # 1 ZIP lookup, 2 count, 3 the places (hours included), 4 the demo-data check.
-    with django_assert_num_queries(4):
+    # 1 ZIP lookup, 2 the places (hours and count included), 3 the demo-data check.
+    with django_assert_num_queries(3):
         client.get("/embed/?near=10001")
     for i in range(30):
         make_location(name=f"More {i}", latitude=40.7484 + i * 0.001, hours=[(0, (9,), (17,))])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get("/embed/?near=10001")
     assert page(response).count("<li data-result>") == 10
 
@@ -246,7 +246,7 @@ def test_the_embed_takes_four_queries_whatever_the_number_of_places(
 def test_the_embed_fallback_takes_four_queries_too(client, django_assert_num_queries):
     make_location(name="Far", latitude=42.0)
     make_location(name="Mail", kind=Location.Kind.MAIL_BASED, states_served=["NY"], latitude=42.0)
-    # 1 ZIP lookup, 2 count (zero), 3 nearest + mail-based together, 4 demo-data check.
+    # 1 ZIP lookup, 2 the page (empty), 3 nearest + mail-based together, 4 demo-data check.
     with django_assert_num_queries(4):
         response = client.get("/embed/?near=10001&radius=1")
     assert "Mail" in page(response)

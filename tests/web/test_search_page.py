@@ -322,18 +322,18 @@ def test_results_pages_have_no_inline_scripts_styles_or_handlers(client, query):
     assert csp_problems(html) == []
 
 
-def test_the_results_page_takes_four_queries_with_hours_and_map(client, django_assert_num_queries):
+def test_the_results_page_takes_three_queries_with_hours_and_map(client, django_assert_num_queries):
     every_day = [(d, (9, 0), (21, 0)) for d in range(7)]
     for i in range(3):
         make_location(name=f"A{i}", latitude=40.7484 + i * 0.001, hours=every_day)
-    # 1 ZIP lookup, 2 count, 3 the page of results with their hours, 4 the demo-data check.
-    with django_assert_num_queries(4):
+    # 1 ZIP lookup, 2 the page of results with their hours and count, 3 the demo-data check.
+    with django_assert_num_queries(3):
         response = search(client, "near=10001&free=0")
     assert len(map_data(Page(response.content.decode()))["places"]) == 3
 
     for i in range(30):
         make_location(name=f"B{i}", latitude=40.7484 + i * 0.001, hours=every_day)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = search(client, "near=10001")
     assert "Open now · closes" in response.content.decode() or "Closed · opens" in (
         response.content.decode()
@@ -345,7 +345,7 @@ def test_the_fallback_page_takes_four_queries_with_hours_and_map(client, django_
         make_location(name=f"Far {i}", latitude=42.0 + i * 0.01, hours=[(0, (9, 0), (17, 0))])
     make_location(name="Mail", kind=Location.Kind.MAIL_BASED, states_served=["NY"],
                   latitude=43.0, hours=[(0, (9, 0), (17, 0))])  # fmt: skip
-    # 1 ZIP lookup, 2 count (zero), 3 nearest + mail-based with their hours, 4 demo check.
+    # 1 ZIP lookup, 2 the page (empty), 3 nearest + mail-based with their hours, 4 demo check.
     with django_assert_num_queries(4):
         response = search(client, "near=10001&radius=1")
     assert len(map_data(Page(response.content.decode()))["places"]) == 5

@@ -219,9 +219,9 @@ def test_the_setting_is_off_by_default(client, settings, fake_census):
     assert fake_census.paths() == []
 
 
-def test_a_city_search_still_takes_four_queries(client, django_assert_num_queries):
+def test_a_city_search_still_takes_three_queries(client, django_assert_num_queries):
     make_location(name="Chelsea")
-    # 1 the city's centre (every name, one query), 2 count, 3 page, 4 demo-data check.
-    with django_assert_num_queries(4):
+    # 1 the city's centre (every name, one query), 2 page and count, 3 demo-data check.
+    with django_assert_num_queries(3):
         response = client.get("/search", {"near": "Manhattan, NY"})
     assert response.status_code == 200

@@ -166,16 +166,16 @@ def test_a_bad_search_gets_a_message_and_a_400_not_a_flyer(client, query, messag
     assert "<svg" not in body and 'id="print-flyer"' not in body
 
 
-def test_the_search_flyer_takes_four_queries_whatever_the_number_of_places(
+def test_the_search_flyer_takes_three_queries_whatever_the_number_of_places(
     client, django_assert_num_queries
 ):
     make_location(name="One", hours=[(0, (9,), (17,))])
-    # 1 ZIP lookup, 2 count, 3 the places (hours included), 4 the demo-data check.
-    with django_assert_num_queries(4):
+    # 1 ZIP lookup, 2 the places (hours and count included), 3 the demo-data check.
+    with django_assert_num_queries(3):
         client.get("/search/flyer?near=10001")
     for i in range(25):
         make_location(name=f"More {i}", latitude=40.7484 + i * 0.001, hours=[(1, (9,), (17,))])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get("/search/flyer?near=10001")
     assert len(listed(response)) == 10
 

@@ -1,0 +1,167 @@
+"""The search's page of places within a radius, in one SQL statement written once.
+
+The search page and the API's search run this on every request the public cache does
+not answer, so it is not rebuilt with the ORM each time: the statement for each set of
+filters is put together once per process (`statement`, cached), and a request only
+fills in its parameters. One statement brings the page, the number of places within
+the radius (a window count over the same rows), each place's distance, whether it is
+open at the moment, and its opening hours; the rows become `Location` instances with
+`distance`, `open_now` and `hours_list`, as `Location.objects.for_listing()` gives them.
+
+It says the same as `published().for_listing().with_open_now(moment)` followed by
+`.near(point, miles)` (tests/models/test_nearby.py compares the two): the bounding box
+lets PostgreSQL use the partial (latitude, longitude) index on published rows, the
+great-circle distance trims the box's corners, and the order is distance, name, id.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from django.db import connections, router
+
+from ..domain.geo import EARTH_RADIUS_MILES, Point, bounding_box
+from ..domain.open_status import OPEN_AT_SQL
+from .places import OFFERINGS, Kind, Location
+
+# The columns a list shows, in the model's field order (what Location.from_db expects).
+COLUMNS = tuple(
+    field.attname
+    for field in Location._meta.concrete_fields
+    if field.attname in Location.LISTING_FIELDS
+)
+OFFERING_COLUMNS = frozenset(name for name, _label in OFFERINGS)
+
+# Haversine, as domain.geo.great_circle_miles writes it for the ORM; LEAST guards ASIN
+# against a rounding error just above 1.
+DISTANCE_SQL = (
+    f"{2 * EARTH_RADIUS_MILES!r} * ASIN(SQRT(LEAST("
+    "POWER(SIN((RADIANS(latitude) - %(lat0)s) / 2), 2)"
+    " + %(cos_lat0)s * COS(RADIANS(latitude))"
+    " * POWER(SIN((RADIANS(longitude) - %(lng0)s) / 2), 2), 1.0)))"
+)
+
+HOURS_SQL = """COALESCE((
+  SELECT json_agg(json_build_object('weekday', h.weekday, 'opens', h.opens,
+                                    'closes', h.closes) ORDER BY h.weekday, h.opens)
+  FROM locations_openinghours h WHERE h.location_id = "locations_location"."id"
+)::text, '[]')"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides the distance. `offerings` are column names of
+    OFFERINGS that must be true; `kinds` the kinds kept (none: all); `languages` the
+    spellings of which staff must speak one; `open_now` keeps places open at the
+    search's moment."""
+
+    kinds: tuple[str, ...] = ()
+    offerings: frozenset[str] = frozenset()
+    languages: tuple[str, ...] = ()
+    no_police: bool = False
+    open_now: bool = False
+
+    def shape(self) -> tuple:
+        """What decides the statement's text (the values are parameters)."""
+        return (
+            bool(self.kinds),
+            tuple(sorted(self.offerings)),
+            bool(self.languages),
+            self.no_police,
+            self.open_now,
+        )
+
+
+@lru_cache(maxsize=256)
+def statement(shape: tuple) -> str:
+    """The SQL for one shape of filters (see Filters.shape): the page of rows, each with
+    distance, open_now, hours_list and the total within the radius."""
+    has_kinds, offerings, has_languages, no_police, open_now = shape
+    unknown = set(offerings) - OFFERING_COLUMNS
+    if unknown:  # column names go into the text: only the model's own
+        raise ValueError(f"not an offering: {sorted(unknown)}")
+    conditions = [
+        "status = 'published'",
+        "latitude BETWEEN %(min_lat)s AND %(max_lat)s",
+        "longitude BETWEEN %(min_lng)s AND %(max_lng)s",
+        f"{DISTANCE_SQL} <= %(miles)s",
+    ]
+    if has_kinds:
+        conditions.append("kind = ANY(%(kinds)s::varchar[])")
+    conditions.extend(f'"{column}"' for column in offerings)
+    if has_languages:
+        conditions.append("languages && %(languages)s::varchar[]")
+    if no_police:
+        conditions.append("kind <> %(police)s")
+    open_sql = OPEN_AT_SQL.replace("%s", "%(moment)s").strip()
+    if open_now:
+        conditions.append(open_sql)
+    columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
+    where = "\n  AND ".join(conditions)
+    return (
+        f"SELECT {columns},\n  {DISTANCE_SQL} AS distance,\n  {open_sql} AS open_now,\n"
+        f"  {HOURS_SQL} AS hours_list,\n  COUNT(*) OVER () AS total\n"
+        f'FROM "locations_location"\nWHERE {where}\n'
+        'ORDER BY distance, "locations_location"."name", "locations_location"."id"\n'
+        "LIMIT %(limit)s OFFSET %(offset)s"
+    )
+
+
+def parameters(point: Point, miles: float, filters: Filters, moment: datetime) -> dict:
+    min_lat, max_lat, min_lng, max_lng = bounding_box(point, miles)
+    lat0 = math.radians(point.latitude)
+    return {
+        "lat0": lat0,
+        "cos_lat0": math.cos(lat0),
+        "lng0": math.radians(point.longitude),
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lng": min_lng,
+        "max_lng": max_lng,
+        "miles": miles,
+        "moment": moment,
+        "kinds": list(filters.kinds),
+        "languages": list(filters.languages),
+        "police": Kind.LAW_ENFORCEMENT.value,
+    }
+
+
+def nearby_page(
+    point: Point,
+    miles: float,
+    filters: Filters,
+    moment: datetime,
+    offset: int,
+    limit: int,
+) -> tuple[list[Location], int | None]:
+    """The places `offset` to `offset + limit` within `miles` of `point`, nearest first,
+    and how many there are in all. The total is None when the page is empty (nothing
+    within the radius, or a page past the last): the rows cannot say it then."""
+    alias = router.db_for_read(Location)
+    params = parameters(point, miles, filters, moment)
+    params.update(limit=limit, offset=offset)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(statement(filters.shape()), params)
+        rows = cursor.fetchall()
+    places = []
+    width = len(COLUMNS)
+    total = None
+    for row in rows:
+        place = Location.from_db(alias, COLUMNS, row[:width])
+        place.distance, place.open_now, hours, total = row[width:]
+        place.hours_list = json.loads(hours)
+        places.append(place)
+    return places, total
+
+
+def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime) -> int:
+    """How many places are within `miles` of `point` (for a page past the last)."""
+    alias = router.db_for_read(Location)
+    params = parameters(point, miles, filters, moment)
+    params.update(limit=1, offset=0)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(statement(filters.shape()), params)
+        row = cursor.fetchone()
+    return row[-1] if row else 0

@@ -1,0 +1,114 @@
+"""The search's hand-written page query says what the ORM's listing query says."""
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from locations.domain.geo import Point
+from locations.models import OFFERINGS, Location
+from locations.models.nearby import Filters, count_nearby, nearby_page, statement
+from tests.factories import make_location
+
+pytestmark = pytest.mark.django_db
+
+MOMENTS = [
+    datetime(2026, 12, 7, 15, 0, tzinfo=UTC),  # Monday 10:00 in New York
+    datetime(2026, 12, 12, 6, 30, tzinfo=UTC),  # Saturday 01:30 in New York
+]
+CENTRE = Point(40.7484, -73.9967, "10001", "NY")
+
+
+def scatter(count: int = 60) -> None:
+    """Places around the centre with mixed kinds, offerings, languages and hours, some
+    sharing a name and a spot (ties are ordered by name, then id)."""
+    rng = random.Random(7)
+    kinds = [Location.Kind.PHARMACY, Location.Kind.LAW_ENFORCEMENT, Location.Kind.CLINIC]
+    for n in range(count):
+        hours = rng.choice(
+            [
+                [],
+                [(d, (9, 0), (17, 0)) for d in range(5)],
+                [(4, (20, 0), (2, 0)), (5, (20, 0), (2, 0))],
+                [(d, (0, 0), (0, 0)) for d in range(7)],
+            ]
+        )
+        make_location(
+            name=f"Place {n % 40}",
+            kind=rng.choice(kinds),
+            latitude=40.7484 + rng.uniform(-0.3, 0.3),
+            longitude=-73.9967 + rng.uniform(-0.3, 0.3),
+            languages=rng.choice([[], ["Spanish"], ["spanish", "English"], ["Chinese"]]),
+            hours=hours,
+            **{name: rng.random() < 0.5 for name, _label in OFFERINGS},
+        )
+    make_location(name="Draft", status=Location.Status.DRAFT, latitude=40.75, longitude=-74.0)
+
+
+def orm_page(miles: float, filters: Filters, moment: datetime, offset: int, limit: int):
+    rows = Location.objects.published().for_listing().with_open_now(moment)
+    if filters.kinds:
+        rows = rows.filter(kind__in=filters.kinds)
+    for column in filters.offerings:
+        rows = rows.filter(**{column: True})
+    if filters.languages:
+        rows = rows.filter(languages__overlap=list(filters.languages))
+    if filters.no_police:
+        rows = rows.exclude(kind=Location.Kind.LAW_ENFORCEMENT)
+    if filters.open_now:
+        rows = rows.filter(open_now=True)
+    within = rows.near(CENTRE, miles)
+    return list(within[offset : offset + limit]), within.count()
+
+
+def described(places) -> list[tuple]:
+    return [
+        (p.pk, round(p.distance, 9), p.open_now, p.hours_list, p.name, p.phone, p.kind)
+        for p in places
+    ]
+
+
+FILTER_CASES = [
+    Filters(),
+    Filters(kinds=("pharmacy", "clinic")),
+    Filters(offerings=frozenset({"free_naloxone", "walk_in"})),
+    Filters(languages=("SPANISH", "Spanish", "spanish")),
+    Filters(no_police=True),
+    Filters(open_now=True),
+    Filters(kinds=("pharmacy",), offerings=frozenset({"training"}), open_now=True),
+]
+
+
+def test_every_page_matches_the_orm_query():
+    scatter()
+    for filters in FILTER_CASES:
+        for moment in MOMENTS:
+            for miles in (1, 10, 25):
+                for offset in (0, 20, 50):
+                    places, total = nearby_page(CENTRE, miles, filters, moment, offset, 20)
+                    expected, expected_total = orm_page(miles, filters, moment, offset, 20)
+
+                    assert described(places) == described(expected)
+                    assert total == (expected_total if expected else None)
+                    assert count_nearby(CENTRE, miles, filters, moment) == expected_total
+    # The cases reach pages that are full, part full and empty.
+    assert {len(orm_page(25, Filters(), MOMENTS[0], 0, 20)[0])} == {20}
+    assert 0 < len(orm_page(25, Filters(), MOMENTS[0], 50, 20)[0]) < 20
+
+
+def test_the_rows_are_whole_places_with_their_hours():
+    place = make_location(name="Open late", hours=[(4, (20, 0), (2, 0))], phone="2125550100")
+
+    [found], total = nearby_page(CENTRE, 5, Filters(), MOMENTS[0], 0, 20)
+
+    assert (found.pk, total) == (place.pk, 1)
+    assert found.hours_list == [{"weekday": 4, "opens": "20:00:00", "closes": "02:00:00"}]
+    assert found.get_absolute_url() == place.get_absolute_url()
+    assert found.phone_display == place.phone_display
+    assert found.open_status(MOMENTS[1])["open"] is True  # Saturday 01:30, Friday's hours
+    assert found._state.db == "default" and not found._state.adding
+
+
+def test_a_filter_is_never_written_into_the_statement_from_outside():
+    with pytest.raises(ValueError):
+        statement((False, ("free_naloxone; DROP TABLE x",), False, False, False))
