@@ -11,13 +11,17 @@ Django does (a third of the entries, at random, once there are MAX_ENTRIES).
 So the folder holds at most MAX_ENTRIES + CULL_EVERY answers, plus one for each write
 that lands between another worker's reading of the count and its emptying it (a few at
 most; a lost count only delays the next listing by one write). Two workers that list at
-once both cull, as two of Django's would. Reads are unchanged: a missing key is one
-failed open(), never a listing.
+once both cull, as two of Django's would. The data version is never culled (losing it
+would make every stored answer a miss at once). Reads are unchanged: a missing key is
+one failed open(), never a listing.
 """
 
 import os
+import random
 
 from django.core.cache.backends.filebased import FileBasedCache
+
+from .data_version import VERSION_KEY
 
 # Not named *.djcache: never listed, culled nor cleared as an entry.
 COUNTER_NAME = "writes-since-listing"
@@ -30,8 +34,21 @@ class PublicFileBasedCache(FileBasedCache):
         self._cull_every = max(1, int(options.get("CULL_EVERY", 100)))
 
     def _cull(self):
-        if self._listing_due():
-            super()._cull()
+        """Django's cull, run one write in CULL_EVERY, that never drops the data version:
+        losing it would turn every stored answer into a miss at once."""
+        if not self._listing_due():
+            return
+        entries = self._list_cache_files()
+        if len(entries) < self._max_entries:
+            return
+        if self._cull_frequency == 0:
+            self.clear()
+            return
+        version = self._key_to_file(VERSION_KEY)
+        candidates = [entry for entry in entries if entry != version]
+        dropped = min(len(candidates), len(entries) // self._cull_frequency)
+        for entry in random.sample(candidates, dropped):
+            self._delete(entry)
 
     def _listing_due(self) -> bool:
         """Count this write; true for one write in CULL_EVERY, across every process."""

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from naloxone_finder.cache_backends import COUNTER_NAME, PublicFileBasedCache
+from naloxone_finder.data_version import VERSION_KEY
 from tests.processes import ROOT, run_django
 
 
@@ -56,6 +57,17 @@ def test_the_folder_stays_within_max_entries_and_cull_every(tmp_path):
     assert len(kept) == len(entries(tmp_path)) <= 60
     assert all(cache.get(f"page-{number}") == number for number in kept)
     assert 999 in kept
+
+
+def test_culling_never_drops_the_data_version(tmp_path):
+    cache = store(tmp_path, max_entries=20, cull_every=1)
+    cache.set(VERSION_KEY, "v1", None)
+
+    for number in range(500):
+        cache.set(f"page-{number}", number, None)
+
+    assert len(entries(tmp_path)) <= 21  # culled, many times over
+    assert cache.get(VERSION_KEY) == "v1"
 
 
 def test_reading_a_missing_key_never_lists_the_folder(tmp_path):
