@@ -23,8 +23,6 @@ wraps); translated text is trusted as templates trust it.
 
 import functools
 import html
-import threading
-from collections import OrderedDict
 
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -34,6 +32,7 @@ from ..domain.phones import format_phone, phone_uri
 from ..domain.words import miles_away
 from ..models import Location
 from .directions import directions_url
+from .fragments import LRU
 
 CHIPS = 3  # offerings a card shows before "n more"; the place's page shows them all
 
@@ -68,36 +67,6 @@ def escape(value) -> str:
     """As django.utils.html.escape, without its cost per call (and lazy text translated
     now, in the active language)."""
     return html.escape(str(value))
-
-
-class LRU:
-    """A small thread-safe least-recently-used mapping."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 cards = LRU(CACHE_SIZE)
