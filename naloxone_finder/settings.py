@@ -131,6 +131,7 @@ TEMPLATES = [
             "libraries": {
                 "sharing": "locations.web.templatetags.sharing",
                 "cards": "locations.web.templatetags.cards",
+                "search_page": "locations.web.templatetags.search_page",
                 "words": "locations.web.templatetags.words",
             },
         },

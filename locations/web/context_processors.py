@@ -1,6 +1,8 @@
+import functools
+
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import translate_url
+from django.urls import get_script_prefix, translate_url
 from django.utils.translation import get_language
 
 from ..domain.site import absolute_url, site_path
@@ -30,12 +32,26 @@ def this_page(request) -> str:
     return site_path(request.get_full_path())
 
 
+@functools.lru_cache(maxsize=2000)
+def translated_path(path: str, code: str, active: str, prefix: str) -> str:
+    """translate_url() of a path without query, once per process for each path, pair of
+    languages (the active one decides which URL patterns the path matches) and script
+    prefix."""
+    return translate_url(path, code)
+
+
+def translated(url: str, code: str) -> str:
+    """This site's path and query `url` in language `code` (as translate_url)."""
+    path, mark, query = url.partition("?")
+    return translated_path(path, code, get_language(), get_script_prefix()) + mark + query
+
+
 def other_languages(request) -> list[dict]:
     """This same page, query included, in each language but the current one."""
     current = get_language()
     here = this_page(request)
     return [
-        {"code": code, "name": name, "url": site_path(translate_url(here, code))}
+        {"code": code, "name": name, "url": site_path(translated(here, code))}
         for code, name in settings.LANGUAGES
         if code != current
     ]
@@ -45,7 +61,7 @@ def alternate_languages(request) -> list[dict]:
     """Absolute URLs of this page in every language, for <link rel="alternate" hreflang>."""
     here = this_page(request)
     links = [
-        {"code": code, "url": absolute_url(request, translate_url(here, code))}
+        {"code": code, "url": absolute_url(request, translated(here, code))}
         for code, _name in settings.LANGUAGES
     ]
     default = next(link for link in links if link["code"] == settings.LANGUAGE_CODE)

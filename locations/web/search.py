@@ -66,8 +66,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def results_map(result: SearchResult) -> dict | None:
-    """Number the listed places (`location.number`) and return what the map draws: the
-    numbered places that have coordinates, the searched point and the tile settings.
+    """Number the listed places (`location.number`; `distance_label` for their cards too)
+    and return what the map draws: the numbered places that have coordinates, the
+    searched point and the tile settings.
 
     Mail-based programs are not mapped (there is no place to visit), and in the fallback
     not numbered either. None when there is nothing to map.
@@ -77,6 +78,8 @@ def results_map(result: SearchResult) -> dict | None:
     places = []
     for number, location in enumerate(listed, start=first):
         location.number = number
+        if location.distance is not None:
+            location.distance_label = miles_away(location.distance)
         location.on_map = (
             location.latitude is not None and location.kind != Location.Kind.MAIL_BASED
         )
@@ -91,7 +94,7 @@ def results_map(result: SearchResult) -> dict | None:
                 "lat": location.latitude,
                 "lng": location.longitude,
                 "distance": round(location.distance, 2),
-                "distance_label": miles_away(location.distance),
+                "distance_label": location.distance_label,
             }
         )
     if not places:

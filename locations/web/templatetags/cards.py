@@ -1,24 +1,14 @@
-"""Template helpers for result cards: the maps link and the first few offerings."""
+"""Template helpers for result cards (see locations.web.result_cards)."""
 
 from django import template
+from django.utils.safestring import SafeString
 
-from ..directions import directions_url as make_directions_url
+from .. import result_cards
 
 register = template.Library()
 
-CHIPS = 3  # offerings a card shows before "n more"; the place's page shows them all
 
-
-@register.filter
-def directions_url(location) -> str:
-    return make_directions_url(location)
-
-
-@register.filter
-def first_chips(offerings: list[str]) -> list[str]:
-    return offerings[:CHIPS]
-
-
-@register.filter
-def more_chips(offerings: list[str]) -> int:
-    return max(len(offerings) - CHIPS, 0)
+@register.simple_tag
+def location_card(location) -> SafeString:
+    """{% location_card location %}: the place's card in a list."""
+    return result_cards.location_card(location)
