@@ -17,7 +17,9 @@ one failed open(), never a listing.
 """
 
 import os
+import pickle
 import random
+import zlib
 
 from django.core.cache.backends.filebased import FileBasedCache
 
@@ -32,6 +34,13 @@ class PublicFileBasedCache(FileBasedCache):
         super().__init__(dir, params)
         options = params.get("OPTIONS") or {}
         self._cull_every = max(1, int(options.get("CULL_EVERY", 100)))
+
+    def _write_content(self, file, timeout, value):
+        """As Django writes an entry, compressed at zlib's fastest level: pages compress
+        about as well, at a third of the time, and a miss pays for it."""
+        expiry = self.get_backend_timeout(timeout)
+        file.write(pickle.dumps(expiry, self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))
 
     def _cull(self):
         """Django's cull, run one write in CULL_EVERY, that never drops the data version:

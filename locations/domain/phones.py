@@ -51,7 +51,10 @@ def normalize_phone(value: str) -> str:
     return e164
 
 
+@lru_cache(maxsize=32768)
 def _parse_stored(stored: str) -> phonenumbers.PhoneNumber | None:
+    """The stored number parsed (once per number: the shown form and the tel: link both
+    need it). The result is shared: read it, never change it."""
     number_part, _sep, extension = stored.partition(EXTENSION_SEPARATOR)
     try:
         number = phonenumbers.parse(number_part, "US")

@@ -1,5 +1,6 @@
 """Places that carry naloxone, their opening hours, and the queries the public lists run."""
 
+import re
 import zoneinfo
 from datetime import date, datetime, time
 
@@ -8,10 +9,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,6 +30,28 @@ from ..domain.validators import (
 )
 from .hours import OpeningHours, hours_array, open_at
 from .zipcodes import ZipCode
+
+# A place page's path around its slug, per (language, script prefix, URL conf): lists
+# show twenty links a page, and reverse() costs more than the rest of a card.
+_PLACE_PATHS: dict[tuple, tuple[str, str]] = {}
+_SLUG_MARK = "0-slug-0"
+
+
+def place_path(slug: str) -> str:
+    """reverse("location_detail", args=[slug]), for any slug a place can have (letters,
+    digits, hyphens and underscores, which need no quoting in a path)."""
+    key = (get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    around = _PLACE_PATHS.get(key)
+    if around is None:
+        around = tuple(reverse("location_detail", args=[_SLUG_MARK]).split(_SLUG_MARK))
+        if len(_PLACE_PATHS) < 64:
+            _PLACE_PATHS[key] = around
+    if not _SLUG.fullmatch(slug):
+        return reverse("location_detail", args=[slug])  # raises as reverse() does
+    return around[0] + slug + around[1]
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 class Kind(models.TextChoices):
@@ -371,7 +395,7 @@ class Location(PlaceFields):
         return f"{self.name} ({self.city}, {self.state})"
 
     def get_absolute_url(self) -> str:
-        return reverse("location_detail", args=[self.slug])
+        return place_path(self.slug)
 
     def clean(self) -> None:
         errors = {}
