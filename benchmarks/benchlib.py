@@ -196,6 +196,10 @@ def prepare_database(server_url: str, name: str, env: dict, places: int) -> None
     print(f"    {counts[0]:,} published locations, {counts[1]:,} opening hours rows "
           f"({time.monotonic() - started:.0f} s)")  # fmt: skip
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    # A new data version: with --cache-url the store may still hold an earlier run's
+    # answers under this database's name.
+    bump = "from locations.services import cache_version; cache_version.bump()"
+    manage(env, "shell", "--no-imports", "-c", bump)
 
 
 # Server -----------------------------------------------------------------------------
