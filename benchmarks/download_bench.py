@@ -116,12 +116,12 @@ class Variant:
         self.download_errors: list[str] = []
         self.probes: dict[str, list[tuple[float, int, str]]] = {"healthz": [], "search": []}
         self.probe_errors: list[str] = []
-        self.seconds = 0.0
+        self.seconds = self.cpu = 0.0
 
     def report(self, args) -> bool:
         print(f"{self.name}: {args.clients} clients looping the downloads for {args.seconds:.0f}"
               f" s ({self.seconds:.1f} s until the last download ended); probes every "
-              f"{INTERVAL} s")  # fmt: skip
+              f"{INTERVAL} s; client CPU {self.cpu / self.seconds:.0%} of one core")  # fmt: skip
         rows = [["download", "count", "statuses", "X-Public-Cache", "MB", "p50 s", "max s"]]
         for name in dict.fromkeys(d[0] for d in self.downloads):
             done = [d for d in self.downloads if d[0] == name]
@@ -208,11 +208,13 @@ def run_variant(name: str, port: int, downloads: dict[str, str], searches, args)
 
     threads = [threading.Thread(target=downloader, args=(n,)) for n in range(args.clients)]
     threads.append(threading.Thread(target=prober))
+    cpu = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     variant.seconds = time.monotonic() - started
+    variant.cpu = time.process_time() - cpu
     return variant
 
 
