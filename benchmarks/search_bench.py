@@ -49,6 +49,7 @@ FILTERS = ["", "", "", "free=1", "open_now=1", "kind=pharmacy", "no_prescription
 TARGETS = {"page": "/search", "api": "/api/v1/locations"}
 HOT_QUERY = "near=10001&radius=10"
 CROWD = 32  # client connections of the mix's latency budget
+SLICES = 5  # turns of the fast streams in each round
 
 BUDGET_RATIO = {"hot": 0.8, "mix": 0.5, "cold": 0.2}
 BUDGET_CROWD_P95_MS = 100.0
@@ -337,28 +338,36 @@ def make_streams(plan: Plan, concurrency: int) -> list[Stream]:
 def measure(port: int, plan: Plan, args) -> list[Stream]:
     """Warm up, then the timed requests in rounds that take turns between the streams.
 
-    Every round the mix first makes untimed passes over all its searches until one pass
+    Each round: first the mix makes untimed passes over all its searches until one pass
     is 95% hits: the first fills the cache, the later ones refill what the minute (part of
-    a search's cache key) expired while the other workloads had their turn or while a slow
-    pass of misses went on, as the mix's own steady traffic would keep it. Its timed
-    requests then continue the cycle; a minute that turns during them shows as misses.
+    a search's cache key) expired while the cold workload had its turn or while a slow
+    pass of misses went on, as the mix's own steady traffic would keep it. Then the fast
+    streams (/healthz, hot, mix) take SLICES turns each, so that a burst of other load on
+    the machine falls on all of them alike; the mix's timed requests continue its cycle,
+    and a minute that turns during them shows as misses. Then the cold streams.
     """
     streams = make_streams(plan, args.concurrency)
     step("warm-up (untimed)")
     for stream in streams:
         if stream.workload in ("healthz", "hot"):
             stream.warm(port, warmup_count(args.requests))
-        elif stream.workload == "cold" and stream.concurrency != CROWD:
+        elif stream.workload == "cold":
             stream.warm(port, warmup_count(args.cold_requests, cold=True))
+    fast = [s for s in streams if s.workload != "cold"]
+    cold = [s for s in streams if s.workload == "cold"]
     rounds = max(1, min(args.rounds, args.cold_requests // 10, args.requests // 50))
     for n in range(rounds):
-        step(f"round {n + 1} of {rounds}: {share(args.requests, rounds, n)} timed requests per "
-             f"stream, {share(args.cold_requests, rounds, n)} per cold one")  # fmt: skip
-        for stream in streams:
+        count = share(args.requests, rounds, n)
+        step(f"round {n + 1} of {rounds}: {count} timed requests per stream in {SLICES} "
+             f"turns, {share(args.cold_requests, rounds, n)} per cold one")  # fmt: skip
+        for stream in fast:
             if stream.workload == "mix":
                 stream.settle(port)
-            total = args.cold_requests if stream.workload == "cold" else args.requests
-            stream.run(port, share(total, rounds, n))
+        for turn in range(SLICES):
+            for stream in fast:
+                stream.run(port, share(count, SLICES, turn))
+        for stream in cold:
+            stream.run(port, share(args.cold_requests, rounds, n))
     return streams
 
 
