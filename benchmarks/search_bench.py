@@ -168,6 +168,10 @@ class Plan:
         self.zips = len(every)
 
 
+def minute() -> str:
+    return time.strftime("%Y%m%d%H%M", time.gmtime())
+
+
 def query_of(code: str, radius: int, filters: str) -> str:
     return f"near={code}&radius={radius}" + (f"&{filters}" if filters else "")
 
@@ -209,6 +213,7 @@ class Stream:
         self.untimed = 0
         self.warm_cache: Counter = Counter()  # the same, of the untimed answers
         self.passes = 0  # untimed passes over the mix
+        self.settled = ""  # the minute of its last settled pass
 
     @property
     def name(self) -> str:
@@ -264,14 +269,17 @@ class Stream:
         self.run(port, count, timed=False)
 
     def settle(self, port: int, most: int = 4) -> None:
-        """Untimed passes over every URL until one is 95% hits (at most `most`): a slow
-        first pass may outlast the minute that its first answers were stored under."""
+        """Unless done already in this minute: untimed passes over every URL until one is
+        95% hits (at most `most`); a slow first pass may outlast the minute that its first
+        answers were stored under. (Server and client share the clock.)"""
+        if self.settled == minute():
+            return
         for _ in range(most):
-            before = dict(self.warm_cache)
+            before, began = self.warm_cache["hit"], minute()
             self.run(port, self.distinct, timed=False)
             self.passes += 1
-            hits = self.warm_cache["hit"] - before.get("hit", 0)
-            if hits >= 0.95 * self.distinct:
+            if self.warm_cache["hit"] - before >= 0.95 * self.distinct:
+                self.settled = began
                 break
 
     # Figures
@@ -338,13 +346,13 @@ def make_streams(plan: Plan, concurrency: int) -> list[Stream]:
 def measure(port: int, plan: Plan, args) -> list[Stream]:
     """Warm up, then the timed requests in rounds that take turns between the streams.
 
-    Each round: first the mix makes untimed passes over all its searches until one pass
-    is 95% hits: the first fills the cache, the later ones refill what the minute (part of
-    a search's cache key) expired while the cold workload had its turn or while a slow
-    pass of misses went on, as the mix's own steady traffic would keep it. Then the fast
-    streams (/healthz, hot, mix) take SLICES turns each, so that a burst of other load on
-    the machine falls on all of them alike; the mix's timed requests continue its cycle,
-    and a minute that turns during them shows as misses. Then the cold streams.
+    Each round the fast streams (/healthz, hot, mix) take SLICES turns each, so that a
+    burst of other load on the machine falls on all of them alike, then the cold ones.
+    Before each of its turns, when the minute (part of a search's cache key) has turned
+    since it last did so, the mix makes untimed passes over all its searches until one is
+    95% hits: the first fills the cache, the later ones refill what expired while other
+    streams had their turn, as the mix's own steady traffic would keep it. Its timed
+    requests continue its cycle; a minute that turns during them shows as misses.
     """
     streams = make_streams(plan, args.concurrency)
     step("warm-up (untimed)")
@@ -360,11 +368,10 @@ def measure(port: int, plan: Plan, args) -> list[Stream]:
         count = share(args.requests, rounds, n)
         step(f"round {n + 1} of {rounds}: {count} timed requests per stream in {SLICES} "
              f"turns, {share(args.cold_requests, rounds, n)} per cold one")  # fmt: skip
-        for stream in fast:
-            if stream.workload == "mix":
-                stream.settle(port)
         for turn in range(SLICES):
             for stream in fast:
+                if stream.workload == "mix":
+                    stream.settle(port)
                 stream.run(port, share(count, SLICES, turn))
         for stream in cold:
             stream.run(port, share(args.cold_requests, rounds, n))
@@ -405,9 +412,9 @@ def report(streams: list[Stream], plan: Plan, probe: dict, args) -> None:
           f"{warmup_count(args.requests)} untimed requests")  # fmt: skip
     print(
         f"mix: {mix.distinct} distinct ZIP searches (cities with 5+ ZIPs; radius 5/10/25/50; "
-        f"free, open_now, kind=pharmacy, no_prescription or none), cycled. Per round, "
-        f"untimed passes (warm-up, not counted) until one is 95% hits, then the timed "
-        f"requests: {args.requests / mix.distinct:.1f} passes timed per stream"
+        f"free, open_now, kind=pharmacy, no_prescription or none), cycled. Before a turn, "
+        f"if the minute turned since the last, untimed passes (warm-up, not counted) until "
+        f"one is 95% hits; timed: {args.requests / mix.distinct:.1f} passes per stream"
     )
     for s in streams:
         if s.workload == "mix":
