@@ -214,6 +214,7 @@ class Stream:
         self.warm_cache: Counter = Counter()  # the same, of the untimed answers
         self.passes = 0  # untimed passes over the mix
         self.settled = ""  # the minute of its last settled pass
+        self.slowest: list[tuple[float, str]] = []  # cold: every (seconds, URL)
 
     @property
     def name(self) -> str:
@@ -248,6 +249,8 @@ class Stream:
                     self.warm_cache[answer.cache or "-"] += 1
                     continue
                 self.latencies.append(elapsed)
+                if self.workload == "cold":
+                    self.slowest.append((elapsed, url))
                 self.cache[answer.cache or "-"] += 1
                 if len(self.samples) < 40:
                     self.samples.append((url, answer.body))
@@ -447,6 +450,10 @@ def report(streams: list[Stream], plan: Plan, probe: dict, args) -> None:
             misses = sum(s.cache.values()) - s.cache["hit"]
             print(f"note: {s.name}: {misses} timed answers not hits {dict(s.cache)}: the "
                   "minute in the cache key turned during its turn")  # fmt: skip
+    for s in streams:
+        if s.slowest:
+            worst = ", ".join(f"{url} {t * 1000:.0f} ms" for t, url in sorted(s.slowest)[-3:])
+            print(f"slowest {s.name}: {worst}")
     print("Client CPU: the load generator's CPU time over the wall time (100% = one core).")
     print()
     print("SQL queries (Django test client): miss, then the hit it stored")
