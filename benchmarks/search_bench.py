@@ -9,7 +9,7 @@ The budgets (docs/performance.md), each against a trivial Django view (`/healthz
 the API's search (/api/v1/locations?...):
 
 - hot (one URL asked again and again): at least 0.8 of /healthz's requests a second;
-- mix (MIX_SIZE distinct ZIP searches with radii and filters, cycled): at least 0.5;
+- mix (300 distinct ZIP searches with radii and filters, cycled): at least 0.5;
 - cold (every request a URL never asked before, so a cache miss): at least 0.2;
 - the mix at 32 client connections: p95 under 100 ms.
 
