@@ -5,9 +5,11 @@ percentiles.
 Used by search_bench.py and download_bench.py; not a benchmark itself.
 """
 
+import atexit
 import http.client
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,6 +46,7 @@ def bench_env(database_url: str, cache_url: str = "") -> dict:
         # CACHE_URL (Redis) the keys name the database, so they meet no other site's.
         "PUBLIC_CACHE_DIR": tempfile.mkdtemp(prefix="naloxone-bench-cache-"),
     }
+    atexit.register(shutil.rmtree, env["PUBLIC_CACHE_DIR"], ignore_errors=True)
     env.pop("CACHE_URL", None)
     if cache_url:
         env["CACHE_URL"] = cache_url
