@@ -77,14 +77,15 @@ for name, first, url in CASES:
 try:
     from django.http import QueryDict
     from django.utils import timezone
-    from locations.search import PAGE_SIZE, SearchForm, filters, listing
+    from locations.models.nearby import count_nearby, explain_nearby
+    from locations.search import SearchForm, nearby_filters
 
     form = SearchForm(QueryDict("near=10001&radius=10"))
     assert form.is_valid(), form.errors
     data, moment = form.cleaned_data, timezone.now()
-    within = listing(moment).filter(filters(data, moment)).near(data["near"], data["radius"])
-    plan = within[:PAGE_SIZE].explain(analyze=True, buffers=True)
-    total = within.count()
+    chosen = nearby_filters(data)
+    plan = explain_nearby(data["near"], data["radius"], chosen, moment, analyze=True)
+    total = count_nearby(data["near"], data["radius"], chosen, moment)
 except Exception as error:
     plan, total = f"(not available: {error!r})", None
 print("PROBE " + json.dumps({"queries": queries, "plan": plan, "total": total}))

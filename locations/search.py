@@ -7,12 +7,11 @@ accept the same parameters, reject the same bad input and return the same places
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django import forms
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +21,7 @@ from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
 from .models.nearby import Filters, count_nearby, nearby_page
-from .models.places import OFFERINGS, open_at
+from .models.places import OFFERINGS
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
 DEFAULT_RADIUS = 10
@@ -368,26 +367,6 @@ class PageOutOfRange(Exception):
         super().__init__(f"page {page} of {pages}")
 
 
-def filters(data: dict, moment: datetime) -> Q:
-    """The chosen filters (not the distance) as one condition."""
-    q = Q()
-    if data["kind"]:
-        q &= Q(kind__in=data["kind"])
-    for name in OFFERING_FILTERS:
-        if data.get(name):
-            q &= Q(**{FLAG_COLUMNS.get(name, name): True})
-    if data.get("language"):
-        language = data["language"]
-        spellings = [language, *LANGUAGE_SPELLINGS.get(language, [])]
-        variants = {form for s in spellings for form in (s, s.lower(), s.upper())}
-        q &= Q(languages__overlap=sorted(variants))
-    if data["no_police"]:
-        q &= ~Q(kind=Location.Kind.LAW_ENFORCEMENT)
-    if data["open_now"]:
-        q &= Q(open_at(moment))
-    return q
-
-
 # The flags that keep places having an offering (all but open_now and no_police).
 OFFERING_FILTERS = [
     name
@@ -416,7 +395,7 @@ def nearby_filters(data: dict) -> Filters:
         kinds=tuple(data["kind"] or ()),
         offerings=offerings,
         languages=languages,
-        no_police=bool(data["no_police"]),
+        without_kinds=(Location.Kind.LAW_ENFORCEMENT.value,) if data["no_police"] else (),
         open_now=bool(data["open_now"]),
     )
 
@@ -435,36 +414,42 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
         raise PageOutOfRange(page, max(1, math.ceil(total / PAGE_SIZE)))
     result = SearchResult(point=point, radius=radius, page=page, total=total or 0, results=places)
     if not places:
-        result.nearest_beyond, result.mail_based = fallback(filters(data, moment), point, moment)
+        result.nearest_beyond = nearest_beyond(chosen, point, radius, moment)
+        result.mail_based = mail_based_serving(point, moment)
     return result
 
 
-def fallback(condition: Q, point: Point, moment: datetime) -> tuple[list, list]:
-    """When nothing is within the radius: the nearest few anywhere that match the
-    filters, and the mail-based programs serving the searched state or the whole country
-    (no states listed), in one query."""
-    is_mail = Q(kind=Location.Kind.MAIL_BASED)
-    nationwide = Q(states_served=[])
+# The rings a fallback widens through, in miles, until one holds enough places; the last
+# (half the way round the Earth) reaches every place from anywhere.
+FALLBACK_RINGS = (50, 150, 500, 1500, 12500)
+
+
+def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime) -> list:
+    """The FALLBACK_NEAREST places nearest `point` that match the filters, mail-based
+    programs aside: the page query run on wider and wider rings (each read through the
+    location index) until one holds enough. The nearest of a ring that holds them are
+    the nearest of all, since every place outside it is farther."""
+    chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
+    found: list = []
+    for ring in FALLBACK_RINGS:
+        if ring <= radius:
+            continue
+        found, total = nearby_page(point, ring, chosen, moment, 0, FALLBACK_NEAREST)
+        if total is not None and total >= FALLBACK_NEAREST:
+            break
+    return found
+
+
+def mail_based_serving(point: Point, moment: datetime) -> list:
+    """The mail-based programs that serve the searched state or the whole country (no
+    states listed), nearest first; they do no filtering of their own (one query, through
+    the index of published mail-based programs)."""
+    serving = Q(states_served=[])
     if point.state:
-        serving = is_mail & (Q(states_served__contains=[point.state]) | nationwide)
-    else:
-        serving = is_mail & nationwide
-    group = ExpressionWrapper(is_mail, output_field=BooleanField())
-    rows = (
+        serving |= Q(states_served__contains=[point.state])
+    return list(
         listing(moment)
-        .filter((condition & ~is_mail) | serving)
+        .filter(serving, kind=Location.Kind.MAIL_BASED)
         .with_distance(point)
-        .annotate(
-            is_mail=group,
-            rank=Window(RowNumber(), partition_by=[group], order_by=[F("distance").asc()]),
-        )
-        .filter(rank__lte=max(FALLBACK_NEAREST, FALLBACK_MAIL_BASED))
-        .order_by("is_mail", "distance")
+        .order_by(F("distance").asc(nulls_last=True), "name", "pk")[:FALLBACK_MAIL_BASED]
     )
-    nearest, mail = [], []
-    for row in rows:
-        if row.is_mail:
-            mail.append(row)
-        elif len(nearest) < FALLBACK_NEAREST:
-            nearest.append(row)
-    return nearest, mail

@@ -24,7 +24,7 @@ from django.db import connections, router
 
 from ..domain.geo import EARTH_RADIUS_MILES, Point, bounding_box
 from ..domain.open_status import OPEN_AT_SQL
-from .places import OFFERINGS, Kind, Location
+from .places import OFFERINGS, Location
 
 # The columns a list shows, in the model's field order (what Location.from_db expects).
 COLUMNS = tuple(
@@ -50,6 +50,9 @@ HOURS_SQL = """COALESCE((
 )::text, '[]')"""
 
 
+PAGE = 20  # rows of a plan's page (search.PAGE_SIZE; the models cannot import search)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What narrows a search besides the distance. `offerings` are column names of
@@ -60,7 +63,7 @@ class Filters:
     kinds: tuple[str, ...] = ()
     offerings: frozenset[str] = frozenset()
     languages: tuple[str, ...] = ()
-    no_police: bool = False
+    without_kinds: tuple[str, ...] = ()  # kinds left out (no police; no mail in a fallback)
     open_now: bool = False
 
     def shape(self) -> tuple:
@@ -69,7 +72,7 @@ class Filters:
             bool(self.kinds),
             tuple(sorted(self.offerings)),
             bool(self.languages),
-            self.no_police,
+            bool(self.without_kinds),
             self.open_now,
         )
 
@@ -78,7 +81,7 @@ class Filters:
 def statement(shape: tuple) -> str:
     """The SQL for one shape of filters (see Filters.shape): the page of rows, each with
     distance, open_now, hours_list and the total within the radius."""
-    has_kinds, offerings, has_languages, no_police, open_now = shape
+    has_kinds, offerings, has_languages, has_without, open_now = shape
     unknown = set(offerings) - OFFERING_COLUMNS
     if unknown:  # column names go into the text: only the model's own
         raise ValueError(f"not an offering: {sorted(unknown)}")
@@ -93,8 +96,8 @@ def statement(shape: tuple) -> str:
     conditions.extend(f'"{column}"' for column in offerings)
     if has_languages:
         conditions.append("languages && %(languages)s::varchar[]")
-    if no_police:
-        conditions.append("kind <> %(police)s")
+    if has_without:
+        conditions.append("kind <> ALL(%(without_kinds)s::varchar[])")
     open_sql = OPEN_AT_SQL.replace("%s", "%(moment)s").strip()
     if open_now:
         conditions.append(open_sql)
@@ -124,7 +127,7 @@ def parameters(point: Point, miles: float, filters: Filters, moment: datetime) -
         "moment": moment,
         "kinds": list(filters.kinds),
         "languages": list(filters.languages),
-        "police": Kind.LAW_ENFORCEMENT.value,
+        "without_kinds": list(filters.without_kinds),
     }
 
 
@@ -165,3 +168,17 @@ def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime)
         cursor.execute(statement(filters.shape()), params)
         row = cursor.fetchone()
     return row[-1] if row else 0
+
+
+def explain_nearby(
+    point: Point, miles: float, filters: Filters, moment: datetime, analyze: bool = False
+) -> str:
+    """PostgreSQL's plan of the first page's statement (EXPLAIN, with ANALYZE and
+    BUFFERS when `analyze`): for operators, the benchmark and the index test."""
+    alias = router.db_for_read(Location)
+    params = parameters(point, miles, filters, moment)
+    params.update(limit=PAGE, offset=0)
+    options = "(ANALYZE, BUFFERS) " if analyze else ""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"EXPLAIN {options}{statement(filters.shape())}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -366,6 +366,13 @@ class Location(PlaceFields):
                 condition=Q(status="published"),
                 name="location_published_latlng",
             ),
+            # A search's fallback lists the mail-based programs serving a state; the
+            # few published ones, without reading the table.
+            models.Index(
+                fields=["kind"],
+                condition=Q(status="published", kind="mail_based"),
+                name="location_published_mail",
+            ),
             models.Index(fields=["state", "city"], name="location_state_city"),
             models.Index(fields=["zip_code"], name="location_zip"),
             models.Index(fields=["is_demo"], condition=Q(is_demo=True), name="location_demo"),

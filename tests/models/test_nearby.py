@@ -53,8 +53,8 @@ def orm_page(miles: float, filters: Filters, moment: datetime, offset: int, limi
         rows = rows.filter(**{column: True})
     if filters.languages:
         rows = rows.filter(languages__overlap=list(filters.languages))
-    if filters.no_police:
-        rows = rows.exclude(kind=Location.Kind.LAW_ENFORCEMENT)
+    if filters.without_kinds:
+        rows = rows.exclude(kind__in=filters.without_kinds)
     if filters.open_now:
         rows = rows.filter(open_now=True)
     within = rows.near(CENTRE, miles)
@@ -73,7 +73,8 @@ FILTER_CASES = [
     Filters(kinds=("pharmacy", "clinic")),
     Filters(offerings=frozenset({"free_naloxone", "walk_in"})),
     Filters(languages=("SPANISH", "Spanish", "spanish")),
-    Filters(no_police=True),
+    Filters(without_kinds=("law_enforcement",)),
+    Filters(without_kinds=("law_enforcement", "clinic"), languages=("Spanish",)),
     Filters(open_now=True),
     Filters(kinds=("pharmacy",), offerings=frozenset({"training"}), open_now=True),
 ]

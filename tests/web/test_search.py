@@ -329,13 +329,43 @@ def test_the_search_page_takes_three_queries_whatever_the_number_of_results(
         search(client, "near=10001")
 
 
-def test_the_fallback_also_takes_four_queries(client, django_assert_num_queries):
+def test_the_fallback_takes_a_query_per_ring_it_needs(client, django_assert_num_queries):
     make_location(name="Far", latitude=42.0)
     make_location(name="Mail", kind="mail_based", states_served=["NY"], latitude=42.0)
-    # 1 ZIP lookup, 2 the page (empty), 3 nearest + mail-based together, 4 demo-data check.
-    with django_assert_num_queries(4):
+    # 1 ZIP lookup, 2 the page (empty), 3-7 one query per ring (50, 150, 500, 1,500 miles
+    # and everywhere: fewer than five places match anywhere), 8 the mail-based programs,
+    # 9 the demo-data check.
+    with django_assert_num_queries(9):
         response = search(client, "near=10001&radius=1")
     assert response.context["result"].mail_based
+    assert [p.name for p in response.context["result"].nearest_beyond] == ["Far"]
+
+    for i in range(5):
+        make_location(name=f"Near {i}", latitude=40.8 + i * 0.01)
+    # 3 the first ring (50 miles) holds five: no wider one is read.
+    with django_assert_num_queries(5):
+        response = search(client, "near=10001&radius=1")
+    nearest = [p.name for p in response.context["result"].nearest_beyond]
+    assert nearest == [f"Near {i}" for i in range(5)]
+
+
+def test_the_fallback_finds_the_nearest_however_far_they_are(client):
+    """Two places 100 miles off and three 700 miles off: the five nearest come from the
+    ring that first holds five (1,500 miles), nearest first, the mail program aside."""
+    make_location(name="Philadelphia", latitude=39.95, longitude=-75.16)
+    make_location(name="Albany", latitude=42.65, longitude=-73.75)
+    for i, (lat, lng) in enumerate([(41.88, -87.63), (41.5, -81.7), (39.1, -84.5)]):
+        make_location(name=f"Midwest {i}", latitude=lat, longitude=lng)
+    make_location(name="Denver", latitude=39.74, longitude=-104.99)
+    make_location(name="By mail", kind="mail_based", latitude=40.9, longitude=-74.2)
+
+    result = search(client, "near=10001&radius=5").context["result"]
+
+    names = [place.name for place in result.nearest_beyond]
+    assert names[:2] == ["Philadelphia", "Albany"]
+    assert sorted(names[2:]) == ["Midwest 0", "Midwest 1", "Midwest 2"]
+    distances = [place.distance for place in result.nearest_beyond]
+    assert distances == sorted(distances)
 
 
 def test_the_demo_banner_shows_only_while_demo_data_exists(client):
