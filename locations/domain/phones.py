@@ -1,6 +1,7 @@
 """US phone numbers: stored in E.164 (+12125550100, with ";ext=5" for an extension),
 shown as people write them ((212) 555-0100 ext. 5), dialled through RFC 3966 tel: URIs."""
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -65,12 +66,23 @@ def _parse_stored(stored: str) -> phonenumbers.PhoneNumber | None:
     return number
 
 
+# A stored North American number (+1, then an area code and an exchange that do not
+# start with 0 or 1, and four digits), with its extension if any: what nearly every
+# listing holds. Lists show twenty of them a page, so these are written out directly;
+# tests/domain/test_phones.py checks that this says what phonenumbers says.
+NANP_STORED = re.compile(r"\+1([2-9]\d\d)([2-9]\d\d)(\d{4})(?:;ext=(\d{1,10}))?")
+
+
 @lru_cache(maxsize=32768)
 def format_phone(stored: str) -> str:
     """Show a stored number the way people in the US write it: (212) 555-0100, or
     (212) 555-0100 ext. 5. Remembered per number: every list shows it."""
     if not stored:
         return ""
+    if match := NANP_STORED.fullmatch(stored):
+        area, exchange, line, extension = match.groups()
+        shown = f"({area}) {exchange}-{line}"
+        return f"{shown} ext. {extension}" if extension else shown
     number = _parse_stored(stored)
     if number is None:
         return stored
@@ -84,6 +96,10 @@ def phone_uri(stored: str) -> str:
     """The RFC 3966 tel: URI that dials a stored number: tel:+1-212-555-0100;ext=5."""
     if not stored:
         return ""
+    if match := NANP_STORED.fullmatch(stored):
+        area, exchange, line, extension = match.groups()
+        uri = f"tel:+1-{area}-{exchange}-{line}"
+        return f"{uri};ext={extension}" if extension else uri
     number = _parse_stored(stored)
     if number is None:
         return ""

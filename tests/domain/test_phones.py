@@ -54,3 +54,27 @@ def test_a_number_without_extension_dials_as_it_is():
     assert format_phone("+12125550100") == "(212) 555-0100"
     assert phone_uri("+12125550100") == "tel:+1-212-555-0100"
     assert phone_uri("") == format_phone("") == ""
+
+
+def test_the_short_way_says_what_phonenumbers_says():
+    """format_phone and phone_uri write stored North American numbers out directly;
+    phonenumbers, which they use for anything else, must agree on every one."""
+    import random
+
+    import phonenumbers
+
+    from locations.domain.phones import NANP_STORED, _parse_stored
+
+    rng = random.Random(3)
+    stored = ["+18006624357", "+17875550100", "+12125550100;ext=5", "+19075551234;ext=1234567890"]
+    stored += [
+        f"+1{rng.randint(200, 999)}{rng.randint(200, 999)}{rng.randint(0, 9999):04}"
+        + (f";ext={rng.randint(1, 99999)}" if rng.random() < 0.2 else "")
+        for _ in range(2000)
+    ]
+    for number in stored:
+        assert NANP_STORED.fullmatch(number)
+        parsed = _parse_stored(number)
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        rfc3966 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.RFC3966)
+        assert (format_phone(number), phone_uri(number)) == (national, rfc3966), number
