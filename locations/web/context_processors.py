@@ -7,16 +7,32 @@ from django.utils.translation import get_language
 
 from ..domain.site import absolute_url, site_path
 from ..models import Location
+from ..services import cache_version
+
+# Whether demo listings exist, per data version: every write changes the version
+# (services/cache_version.py), so an answer kept under one is never out of date, and the
+# banner costs no query on the pages computed between two writes.
+_demo_flags: dict[str, bool] = {}
+
+
+def demo_data_present() -> bool:
+    try:
+        version = cache_version.current()
+    except Exception:  # no data version (the cache is down): ask the database
+        return Location.objects.filter(is_demo=True).exists()
+    flag = _demo_flags.get(version)
+    if flag is None:
+        flag = Location.objects.filter(is_demo=True).exists()
+        if len(_demo_flags) >= 16:
+            _demo_flags.clear()
+        _demo_flags[version] = flag
+    return flag
 
 
 def site(request):
     """Values every public page needs: the demo banner, the admin path, other languages."""
-
-    def demo_data_present() -> bool:
-        # Evaluated lazily: pages that never show the banner (admin) skip the query.
-        return Location.objects.filter(is_demo=True).exists()
-
     return {
+        # Evaluated lazily: pages that never show the banner (admin) skip it.
         "demo_data_present": demo_data_present,
         "admin_path": settings.ADMIN_PATH,
         # Lazy too: only public pages show the language switcher.
