@@ -3,8 +3,10 @@ Spanish), and time zones by their everyday names ("Eastern Time", "Hora del Este
 
 import zoneinfo
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import floatformat
+from django.utils.formats import get_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
@@ -24,9 +26,26 @@ def miles(value: int) -> str:
 miles_lazy = lazy(miles, str)
 
 
+def one_decimal(value: float) -> str:
+    """number(value, 1), written directly: every listed place's distance is one. Rounded
+    as floatformat rounds (half up, from the float's shortest repr), grouped by threes
+    with the language's separators."""
+    rounded = Decimal(repr(value)).quantize(TENTH, ROUND_HALF_UP)
+    text = f"{rounded:,.1f}"
+    decimal_mark = get_format("DECIMAL_SEPARATOR")
+    thousands = get_format("THOUSAND_SEPARATOR")
+    if (decimal_mark, thousands) == (".", ","):
+        return text
+    whole, _point, tenth = text.partition(".")
+    return whole.replace(",", thousands) + decimal_mark + tenth
+
+
+TENTH = Decimal("0.1")
+
+
 def miles_away(value: float) -> str:
     """A distance to one decimal, abbreviated: "0.4 mi", "1,976.7 mi"."""
-    return gettext("%(miles)s mi") % {"miles": number(value, 1)}
+    return gettext("%(miles)s mi") % {"miles": one_decimal(value)}
 
 
 # Standard UTC offset (hours) in January -> the name people use for the zone. US states

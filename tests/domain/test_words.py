@@ -1,9 +1,11 @@
 """Numbers, distances and time zones as people read them, in English and Spanish."""
 
+import random
+
 import pytest
 from django.utils import translation
 
-from locations.domain.words import miles, miles_away, miles_lazy, zone_name
+from locations.domain.words import miles, miles_away, miles_lazy, number, one_decimal, zone_name
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,14 @@ def test_us_time_zones_have_the_names_people_use(zone, english, spanish):
 @pytest.mark.parametrize("zone", ["Europe/Paris", "Not/AZone", "UTC", ""])
 def test_other_zones_keep_their_own_name(zone):
     assert zone_name(zone) == zone
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_distance_is_written_as_floatformat_writes_it(language):
+    rng = random.Random(5)
+    values = [0.0, 0.04, 0.05, 0.15, 0.25, 2.25, 9.95, 999.95, 1976.7, 1234567.85, 12.345]
+    values += [rng.uniform(0, 3000) for _ in range(3000)]
+    values += [round(rng.uniform(0, 100), 2) for _ in range(3000)]  # many ties at .x5
+    with translation.override(language):
+        for value in values:
+            assert one_decimal(value) == number(value, 1), value
