@@ -92,7 +92,7 @@ def test_without_a_copy_the_api_export_is_a_503_at_once_then_the_built_copy(anon
 
 def test_the_sitemaps_503_is_plain_text_and_the_apis_follows_accept_language(anon, monkeypatch):
     make_location()
-    held = Held(monkeypatch, sitemaps, "django_sitemap")
+    held = Held(monkeypatch, sitemaps, "urlset_xml")
     export = Held(monkeypatch, csv_export, "csv_response")
 
     # The sitemaps are outside the language prefixes: the default language, English.
@@ -140,7 +140,7 @@ def test_a_failed_build_releases_the_lock_and_the_next_request_builds_again(
     anon, monkeypatch, caplog
 ):
     location = make_location()
-    held = Held(monkeypatch, sitemaps, "django_sitemap", fail_first=True)
+    held = Held(monkeypatch, sitemaps, "urlset_xml", fail_first=True)
 
     assert anon.get(SITEMAP).status_code == 503
     held.finish()
@@ -172,7 +172,7 @@ def test_one_build_per_data_version_however_many_ask(anon, monkeypatch):
 
 def test_a_head_starts_the_build_of_the_get(anon, monkeypatch):
     make_location()
-    held = Held(monkeypatch, sitemaps, "django_sitemap")
+    held = Held(monkeypatch, sitemaps, "urlset_xml")
     assert anon.head(SITEMAP).status_code == 503
     held.finish()
     response = anon.get(SITEMAP)
