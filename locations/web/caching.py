@@ -370,7 +370,7 @@ class PublicCacheMiddleware:
                 if self.storable(request, response):
                     return self.label(response, etag, control, "miss")
                 return self.not_shared(request, response)
-            if not self.start_build(request, store, keys, etag):
+            if not self.start_build(request, keys, etag):
                 store.delete(lock_key)
         previous = store.get(latest_key)
         if previous is not None:
@@ -383,7 +383,7 @@ class PublicCacheMiddleware:
             return response
         return not_ready(request)
 
-    def start_build(self, request, store, keys, etag) -> bool:
+    def start_build(self, request, keys, etag) -> bool:
         """Build in a thread, on a copy of the request, in this request's language, URL
         prefix and URLconf (thread-local in Django); the lock is released at the end."""
         language = translation.get_language()
@@ -395,11 +395,12 @@ class PublicCacheMiddleware:
         def build() -> None:
             set_script_prefix(prefix)
             set_urlconf(urlconf)
+            own = SafeStore(cache_version.public_cache())  # this thread's client
             try:
                 with translation.override(language):
-                    self.build(detached, store, keys, etag)
+                    self.build(detached, own, keys, etag)
             finally:
-                store.delete(keys[2])
+                own.delete(keys[2])
 
         return start_build(request.path, build)
 
