@@ -282,10 +282,11 @@ def stop(server: subprocess.Popen) -> None:
 
 
 class Answer:
-    __slots__ = ("status", "cache", "body", "length")
+    __slots__ = ("status", "cache", "body", "length", "retry_after")
 
     def __init__(self, status: int, cache: str, body: bytes | None, length: int):
         self.status, self.cache, self.body, self.length = status, cache, body, length
+        self.retry_after = ""  # the Retry-After header, if any
 
 
 def connection(port: int, timeout: float = 60) -> http.client.HTTPConnection:
@@ -301,11 +302,26 @@ def get(conn: http.client.HTTPConnection, url: str, keep_body: bool = True) -> A
     cache = response.getheader(CACHE_HEADER) or ""
     if keep_body:
         body = response.read()
-        return Answer(response.status, cache, body, len(body))
-    length = 0
-    while chunk := response.read(1 << 20):
-        length += len(chunk)
-    return Answer(response.status, cache, None, length)
+        answer = Answer(response.status, cache, body, len(body))
+    else:
+        length = 0
+        while chunk := response.read(1 << 20):
+            length += len(chunk)
+        answer = Answer(response.status, cache, None, length)
+    answer.retry_after = response.getheader("Retry-After") or ""
+    return answer
+
+
+def get_built(conn: http.client.HTTPConnection, url: str, keep_body: bool = True,
+              seconds: float = 300) -> Answer:  # fmt: skip
+    """A GET that, like a polite client, comes back after Retry-After while the answer
+    is a 503 (a heavy answer being built), for `seconds` at most."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = get(conn, url, keep_body)
+        if answer.status != 503 or not answer.retry_after or time.monotonic() > deadline:
+            return answer
+        time.sleep(float(answer.retry_after))
 
 
 def percentile(values: list[float], share: float) -> float:

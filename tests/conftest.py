@@ -36,6 +36,32 @@ def _clear_cache():
         store.clear()
 
 
+def _commits(request) -> bool:
+    """Whether the test's data is committed (transactional_db, live_server), so that
+    another database connection sees it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _heavy_builds(request, monkeypatch):
+    # Heavy answers (sitemaps, exports) are built in a thread with its own database
+    # connection, which cannot see a test's uncommitted data: in such tests the request
+    # that would start the build builds it itself. Tests with committed data take the real
+    # path, and their builds end before the test's database and caches are cleared.
+    from locations.web import caching
+
+    if not _commits(request):
+        monkeypatch.setattr(caching, "BUILD_IN_BACKGROUND", False)
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    caching.join_builds()
+
+
 @pytest.fixture(autouse=True)
 def _clear_shared_cache(request):
     # The "shared" cache (the submission rate limit) is a database table unless CACHE_URL

@@ -21,7 +21,7 @@ from ..exchange import csv_export, hsds
 from ..models import Location
 from ..search import PAGE_SIZE, PageOutOfRange, SearchForm, SearchResult, run_search
 from ..services.geocoding import address_geocoder
-from .app import GEOJSON, api
+from .app import ERROR_SCHEMA, GEOJSON, api
 from .schemas import (
     CitiesOut,
     Error,
@@ -296,6 +296,22 @@ def list_cities(
     )
 
 
+# The exports are built in the background (locations/web/caching.py): until the first
+# copy is stored, a 503 that asks to come back.
+NOT_BUILT_YET = {
+    "description": "Service Unavailable: the file is being prepared (a first build), or the "
+    "database did not answer; come back after Retry-After",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before asking again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": ERROR_SCHEMA}},
+}
+
+
 # The open data exports: files, not JSON, so their media types are declared by hand.
 @api.get(
     "/export/locations.csv",
@@ -309,7 +325,8 @@ def list_cities(
             200: {
                 "description": "CSV, UTF-8, with a header row",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
-            }
+            },
+            503: NOT_BUILT_YET,
         }
     },
 )
@@ -330,7 +347,8 @@ def export_locations_csv(request: HttpRequest):
             200: {
                 "description": "A zip archive (a Frictionless tabular data package)",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-            }
+            },
+            503: NOT_BUILT_YET,
         }
     },
 )

@@ -18,9 +18,15 @@ Signed-in people (staff) are never served a cached copy and never store one; nei
 a visitor with a message waiting. Only 200s are stored, never an answer that sets a
 cookie or carries a CSRF token.
 
-The heavy answers (sitemaps, exports) are built by one request at a time per version
-(a lock taken with cache.add): the others are given the previous copy while it is
-built, or, when there is none, wait a little for the new one.
+The heavy answers (sitemaps, exports) are never built while a request waits: the first
+request that finds no copy for the current version takes a lock (cache.add) and starts
+the build in a thread of its process (with a database connection of its own), so that
+it is built once per version. Until it is stored, every request for it (the one that
+started it too) is given at once the previous version's copy (Cache-Control: no-cache),
+or, when there is none at all, a 503 with Retry-After: a crawler or a script that
+honours Retry-After comes back and finds it built. A build that fails logs why and
+releases the lock: the next request starts another. An answer a build gives that is a
+client error (an unknown sitemap section or page: 404) is kept, not stored as public.
 
 Headers: anonymous public answers get Cache-Control with max-age and s-maxage (see
 domain/http_cache.py), an ETag from the key and a 304 for If-None-Match naming it,
@@ -28,16 +34,27 @@ and Vary: Accept-Language, Cookie. The admin, errors, 429s, pages with a CSRF to
 whatever a signed-in person sees get no-store.
 """
 
+import contextvars
+import copy
 import logging
-import time
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.urls import Resolver404, resolve
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.urls import (
+    Resolver404,
+    get_script_prefix,
+    get_urlconf,
+    resolve,
+    set_script_prefix,
+    set_urlconf,
+)
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, urlencode
+from django.utils.translation import gettext as _
 
 from naloxone_finder.db_router import use_primary
 
@@ -51,7 +68,10 @@ from .search_params import FLAGS
 class Route:
     clock: bool = False  # shows "open now" or the day: the minute is part of the key
     search: bool = False  # takes the search's parameters
-    heavy: bool = False  # slow to build: one builder at a time, the others wait or reuse
+    heavy: bool = False  # slow to build: built in the background, once per version
+    # Heavy routes: the only parameters the view reads (the last value of each); any
+    # other is left out of the key, so that made-up queries cannot start more builds.
+    reads: tuple[str, ...] = ()
 
 
 ROUTES = {
@@ -62,7 +82,7 @@ ROUTES = {
     "city": Route(clock=True),
     "embed": Route(clock=True, search=True),
     "sitemap": Route(heavy=True),
-    "sitemap_section": Route(heavy=True),
+    "sitemap_section": Route(heavy=True, reads=("p",)),
     "api:search_locations": Route(clock=True, search=True),
     "api:search_locations_geojson": Route(clock=True, search=True),
     "api:get_location": Route(clock=True),
@@ -79,14 +99,19 @@ PLAIN_SECONDS = 60 * 60
 HEAVY_SECONDS = 24 * 60 * 60
 # A builder of a heavy answer holds its lock this long at most (if it dies, it expires).
 LOCK_SECONDS = 120
-# Without a previous copy, a request waits this long for another one's build.
-WAIT_SECONDS = 10.0
-WAIT_STEP = 0.05
+# A 503 for a heavy answer not built yet asks to come back after this many seconds.
+RETRY_AFTER_SECONDS = 5
+# Heavy builds running at once in one process; beyond, requests get the 503 (or the
+# previous copy) and the build is started by a later one.
+MAX_BUILDS = 2
+# Off only in tests whose data sits in an uncommitted transaction, which a build's own
+# database connection could not see: the request that takes the lock builds it itself.
+BUILD_IN_BACKGROUND = True
 
 # Attributes of a response that outer middleware reads (the embed may be framed and has
 # its own CSP); kept with the stored copy.
 KEPT_PREFIXES = ("xframe_options_", "_csp_")
-HEADER = "X-Public-Cache"  # hit, miss, previous, bypass: for operators and tests
+HEADER = "X-Public-Cache"  # hit, miss, previous, building, bypass: for operators, tests
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +122,13 @@ class SafeStore:
 
     def __init__(self, store):
         self.store = store
+        self.broken = False  # an operation failed: nothing can be stored
 
     def get(self, key):
         try:
             return self.store.get(key)
         except Exception:
+            self.broken = True
             log.exception("The public cache could not be read")
             return None
 
@@ -109,12 +136,14 @@ class SafeStore:
         try:
             self.store.set(key, value, timeout)
         except Exception:
+            self.broken = True
             log.exception("The public cache could not be written")
 
     def add(self, key, value, timeout) -> bool:
         try:
             return self.store.add(key, value, timeout)
         except Exception:
+            self.broken = True
             log.exception("The public cache could not be written")
             return True
 
@@ -122,7 +151,54 @@ class SafeStore:
         try:
             self.store.delete(key)
         except Exception:
+            self.broken = True
             log.exception("The public cache could not be written")
+
+
+# The heavy builds running in this process's threads.
+_builds: set[threading.Thread] = set()
+_builds_lock = threading.Lock()
+
+
+def start_build(name: str, build) -> bool:
+    """Run build() in a thread of its own, with a copy of this request's context (so the
+    same database choice: replica or primary) but its own database connections, closed
+    when it ends. False when MAX_BUILDS are already running here.
+
+    The thread is not a daemon: a worker that is told to stop (gunicorn's max-requests,
+    a reload) finishes its builds before it exits, within gunicorn's graceful timeout."""
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            context.run(build)
+        except Exception:
+            log.exception("A heavy answer could not be built: %s", name)
+        finally:
+            connections.close_all()  # this thread's connections only
+            with _builds_lock:
+                _builds.discard(thread)
+
+    thread = threading.Thread(target=run, name=f"heavy build {name}")
+    with _builds_lock:
+        if len(_builds) >= MAX_BUILDS:
+            return False
+        _builds.add(thread)
+    thread.start()
+    return True
+
+
+def join_builds(timeout: float | None = None) -> None:
+    """Wait for the heavy builds running in this process to end (for tests)."""
+    with _builds_lock:
+        running = list(_builds)
+    for thread in running:
+        thread.join(timeout)
+
+
+def running_builds() -> int:
+    with _builds_lock:
+        return len(_builds)
 
 
 def normal_near(text: str) -> str:
@@ -134,6 +210,8 @@ def normal_near(text: str) -> str:
 
 def normal_query(request: HttpRequest, route: Route) -> str:
     """The query string with one spelling for each query that gives the same answer."""
+    if route.heavy:
+        return urlencode([(name, request.GET[name]) for name in route.reads if name in request.GET])
     pairs = []
     for name in request.GET:
         values = [value.strip() for value in request.GET.getlist(name)]
@@ -248,13 +326,18 @@ class PublicCacheMiddleware:
         entry_key = "nf:page:" + etag.strip('"')
         entry = store.get(entry_key)
         if entry is not None:
+            if entry["status"] != 200:
+                # A heavy build's client error (an unknown sitemap page): kept, not shared.
+                response = rebuilt(entry)
+                response[HEADER] = "hit"
+                return self.not_shared(request, response)
             return self.label(rebuilt(entry), etag, control, "hit")
         if recently_written(key):
             # A read replica may not have replayed the write yet: what is computed now is
             # kept under the new version, so it must come from the primary.
             use_primary()
         if route.heavy:
-            return self.build_heavy(request, store, entry_key, base, etag, control)
+            return self.heavy(request, store, entry_key, base, etag, control)
         response = self.get_response(request)
         if self.storable(request, response):
             seconds = CLOCK_SECONDS if route.clock else PLAIN_SECONDS
@@ -262,35 +345,84 @@ class PublicCacheMiddleware:
             return self.label(response, etag, control, "miss")
         return self.not_shared(request, response)
 
-    def build_heavy(self, request, store, entry_key, base, etag, control) -> HttpResponse:
+    def heavy(self, request, store, entry_key, base, etag, control) -> HttpResponse:
+        """A heavy answer with no copy for this version: started in the background by the
+        request that takes the lock; meanwhile the previous copy, else a 503 at once."""
         latest_key = "nf:latest:" + http_cache.entity_tag(base).strip('"')
         lock_key = entry_key + ":lock"
-        if not store.add(lock_key, 1, LOCK_SECONDS):
-            previous = store.get(latest_key)
-            if previous is not None:
-                # Someone is building the current copy: the one before it, not to be kept.
-                response = rebuilt(previous)
-                self.label(response, previous["etag"], http_cache.NO_CACHE, "previous")
-                return response
-            deadline = time.monotonic() + WAIT_SECONDS
-            while time.monotonic() < deadline:
-                time.sleep(WAIT_STEP)
-                entry = store.get(entry_key)
-                if entry is not None:
-                    return self.label(rebuilt(entry), etag, control, "hit")
-            # The builder is taking too long or died: build it here too.
-        try:
-            response = self.get_response(request)
-            if response.streaming and response.status_code == 200:
-                response = materialised(response)
-            if not self.storable(request, response):
+        keys = (entry_key, latest_key, lock_key)
+        if running_builds() < MAX_BUILDS and store.add(lock_key, 1, LOCK_SECONDS):
+            if store.broken:
+                # Nothing can be stored: answer from the database, as with no cache at all.
+                response = self.get_response(request)
+                response[HEADER] = "bypass"
                 return self.not_shared(request, response)
+            entry = store.get(entry_key)
+            if entry is not None:
+                # Another request stored it between the first look and the lock.
+                store.delete(lock_key)
+                return self.label(rebuilt(entry), etag, control, "hit")
+            if not BUILD_IN_BACKGROUND:
+                try:
+                    response = self.build(request, store, keys, etag)
+                finally:
+                    store.delete(lock_key)
+                if self.storable(request, response):
+                    return self.label(response, etag, control, "miss")
+                return self.not_shared(request, response)
+            if not self.start_build(request, keys, etag):
+                store.delete(lock_key)
+        previous = store.get(latest_key)
+        if previous is not None:
+            # The current copy is being built: the one before it, not to be kept.
+            if previous["etag"] in parse_etags(request.headers.get("If-None-Match", "")):
+                response = HttpResponseNotModified()
+            else:
+                response = rebuilt(previous)
+            self.label(response, previous["etag"], http_cache.NO_CACHE, "previous")
+            return response
+        return not_ready(request)
+
+    def start_build(self, request, keys, etag) -> bool:
+        """Build in a thread, on a copy of the request, in this request's language, URL
+        prefix and URLconf (thread-local in Django); the lock is released at the end."""
+        language = translation.get_language()
+        prefix, urlconf = get_script_prefix(), get_urlconf()
+        detached = copy.copy(request)
+        detached.META = request.META.copy()
+        detached.method = "GET"  # a HEAD is answered from the stored GET
+
+        def build() -> None:
+            set_script_prefix(prefix)
+            set_urlconf(urlconf)
+            own = SafeStore(cache_version.public_cache())  # this thread's client
+            try:
+                with translation.override(language):
+                    self.build(detached, own, keys, etag)
+            finally:
+                own.delete(keys[2])
+
+        return start_build(request.path, build)
+
+    def build(self, request, store, keys, etag) -> HttpResponse:
+        """Compute a heavy answer and store it (a 200) under this version and as the
+        latest; a client error is kept under this version only, not shared."""
+        entry_key, latest_key, _lock_key = keys
+        response = self.get_response(request)
+        if response.streaming and response.status_code == 200:
+            response = materialised(response)
+        if self.storable(request, response):
             entry = entry_of(response, etag)
             store.set(entry_key, entry, HEAVY_SECONDS)
             store.set(latest_key, entry, HEAVY_SECONDS)
-            return self.label(response, etag, control, "miss")
-        finally:
-            store.delete(lock_key)
+        elif request.method != "GET":
+            pass  # a HEAD built in the request (tests): answered, not stored
+        elif 400 <= response.status_code < 500 and not response.streaming:
+            store.set(entry_key, entry_of(response, etag), PLAIN_SECONDS)
+        else:
+            log.error("A heavy answer was not stored: %s answered %s", request.path,
+                      response.status_code)  # fmt: skip
+        return response
 
     @staticmethod
     def storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -312,6 +444,24 @@ class PublicCacheMiddleware:
         response[HEADER] = how
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
+
+
+def not_ready(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: nothing is built yet for this heavy answer. Plain text for a
+    page, the API's JSON error for the API; stored nowhere."""
+    message = _("This file is being prepared. Please try again in a few seconds.")
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"error": message}, status=503)
+    else:
+        plain = "text/plain; charset=utf-8"
+        response = HttpResponse(message + "\n", status=503, content_type=plain)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = http_cache.NO_STORE
+    response[HEADER] = "building"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    # Expected while a build runs, not a server error: Django would log each as one.
+    response._has_been_logged = True
+    return response
 
 
 def materialised(response) -> HttpResponse:

@@ -314,15 +314,43 @@ def test_a_rebuild_in_progress_serves_the_previous_copy(anon, monkeypatch):
     assert new.slug not in response.content.decode()
 
 
-def test_without_a_previous_copy_a_request_waits_then_builds(anon, monkeypatch):
-    from locations.web import caching
-
-    location = make_location()
+def test_a_rebuild_in_progress_answers_a_revalidation_of_the_previous_copy(anon, monkeypatch):
+    make_location()
+    etag = anon.get(READS["sitemap"])["ETag"]
+    make_location()
     monkeypatch.setattr(caches["public"], "add", lambda *args, **kwargs: False)
-    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.1)
+    response = anon.get(READS["sitemap"], HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["X-Public-Cache"] == "previous"
+    assert response["ETag"] == etag
+
+
+def test_without_a_copy_a_request_whose_lock_is_taken_gets_a_503(anon, monkeypatch):
+    make_location()
+    # Another request holds the lock for the current version; no copy exists at all.
+    monkeypatch.setattr(caches["public"], "add", lambda *args, **kwargs: False)
     response = anon.get(READS["sitemap"])
-    assert response["X-Public-Cache"] == "miss"
-    assert location.slug in response.content.decode()
+    assert response.status_code == 503
+    assert response["X-Public-Cache"] == "building"
+
+
+def test_an_unknown_sitemap_page_is_a_404_kept_but_not_shared(anon, django_assert_num_queries):
+    make_location()
+    assert anon.get("/sitemap-locations.xml?p=9").status_code == 404
+    with django_assert_num_queries(0):
+        response = anon.get("/sitemap-locations.xml?p=9")
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "no-store"
+    assert "ETag" not in response
+
+
+def test_parameters_a_heavy_read_ignores_share_its_copy(anon, django_assert_num_queries):
+    make_location()
+    first = anon.get("/api/v1/export/locations.csv")
+    with django_assert_num_queries(0):
+        second = anon.get("/api/v1/export/locations.csv?anything=1")
+    assert second["X-Public-Cache"] == "hit"
+    assert second.content == first.content
 
 
 # Staff

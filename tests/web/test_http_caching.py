@@ -213,11 +213,12 @@ def test_an_invalid_filter_value_is_not_taken_for_a_valid_one(anon):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_over_http_a_write_commits_and_shows_at_once_with_a_new_etag(live_server):
+def test_over_http_a_write_commits_and_shows_with_a_new_etag_once_rebuilt(live_server):
     import urllib.error
     import urllib.request
 
     from locations.services.listings import unpublish
+    from locations.web.caching import join_builds
 
     make_zipcodes("10001")
     location = make_location(name="Over The Wire")
@@ -231,14 +232,24 @@ def test_over_http_a_write_commits_and_shows_at_once_with_a_new_etag(live_server
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), b""
 
+    # The export is built in the background: until then, a 503 asking to come back.
     status, headers, body = fetch()
-    assert status == 200 and headers["X-Public-Cache"] == "miss"
+    assert status == 503
+    assert headers["Retry-After"].isdigit() and headers["Cache-Control"] == "no-store"
+    join_builds(30)
+    status, headers, body = fetch()
+    assert status == 200 and headers["X-Public-Cache"] == "hit"
     assert location.slug in body.decode()
-    assert fetch()[1]["X-Public-Cache"] == "hit"
     assert fetch(headers["ETag"])[0] == 304
 
     unpublish([location.pk], None)  # commits: the on-commit bump runs
 
+    # A new version: while it is built, the previous copy stands (here: still the one
+    # the client holds), marked no-cache; then the new one.
+    status, during, _ = fetch(headers["ETag"])
+    assert status == 304 and during["X-Public-Cache"] == "previous"
+    assert during["Cache-Control"] == "no-cache" and during["ETag"] == headers["ETag"]
+    join_builds(30)
     status, after, body = fetch(headers["ETag"])
     assert status == 200
     assert after["ETag"] != headers["ETag"]

@@ -214,3 +214,31 @@ def test_robots_names_the_sitemap_on_the_configured_site(client, settings):
     text = client.get("/robots.txt").content.decode()
 
     assert text.endswith("\nSitemap: https://naloxone.example.org/sitemap.xml\n")
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_each_section_is_byte_for_byte_what_djangos_sitemap_renders(client, monkeypatch, page):
+    # The sections are written without Django's template, and the locations section's
+    # URLs without Django's get_urls: both must give what Django's own would.
+    from django.contrib.sitemaps import Sitemap
+    from django.contrib.sites.requests import RequestSite
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from locations.web.sitemaps import SECTIONS
+
+    monkeypatch.setattr(LocationsSitemap, "limit", 4)
+    for name in ["A & B", "C", "D"]:
+        make_location(name=name)
+    site = RequestSite(RequestFactory().get("/"))
+    for section, kind in SECTIONS.items():
+        if page > 1 and section != "locations":
+            continue
+        response = client.get(f"/sitemap-{section}.xml?p={page}")
+        assert response.status_code == 200, section
+        theirs = Sitemap.get_urls(kind(), page=page, site=site, protocol="http")
+        assert kind().get_urls(page=page, site=site, protocol="http") == theirs
+        expected = render_to_string("sitemap.xml", {"urlset": theirs})
+        assert response.content.decode() == expected, section
+        assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    assert "Last-Modified" in client.get("/sitemap-locations.xml")
