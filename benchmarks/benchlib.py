@@ -343,3 +343,14 @@ def table(rows: list[list[str]], left: int = 1) -> None:
         print("  ".join(cells).rstrip())
         if n == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def add_server_options(parser, database: str) -> None:
+    """The options every server benchmark takes: workers, its database, the public
+    cache's store, and whether to keep the database."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--database", default=database, help="database to (re)create")
+    parser.add_argument("--cache-url", default="",
+                        help="the public cache's store, e.g. redis://127.0.0.1:6379/0 "
+                        "(default: a folder of its own)")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")

@@ -56,12 +56,7 @@ def main() -> int:
     parser.add_argument("--places", type=int, default=25_000)
     parser.add_argument("--clients", type=int, default=4, help="download clients")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each variant")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--database", default="naloxone_downloads", help="database to (re)create")
-    parser.add_argument("--cache-url", default="",
-                        help="the public cache's store, e.g. redis://127.0.0.1:6379/0 "
-                        "(default: a folder of its own)")  # fmt: skip
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    benchlib.add_server_options(parser, "naloxone_downloads")
     args = parser.parse_args()
 
     server_url = benchlib.base_database_url()

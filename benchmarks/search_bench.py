@@ -99,13 +99,8 @@ def main() -> int:
     parser.add_argument("--cold-requests", type=int, default=200,
                         help="timed requests per cold stream (each a miss, slow)")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=4, help="client connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--rounds", type=int, default=3, help="rounds the requests are split into")
-    parser.add_argument("--database", default="naloxone_bench", help="database to (re)create")
-    parser.add_argument("--cache-url", default="",
-                        help="the public cache's store, e.g. redis://127.0.0.1:6379/0 "
-                        "(default: a folder of its own)")  # fmt: skip
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    benchlib.add_server_options(parser, "naloxone_bench")
     args = parser.parse_args()
 
     server_url = benchlib.base_database_url()
