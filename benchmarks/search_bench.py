@@ -78,13 +78,13 @@ try:
     from django.http import QueryDict
     from django.utils import timezone
     from locations.models.nearby import count_nearby, explain_nearby
-    from locations.search import SearchForm, nearby_filters
+    from locations.search import PAGE_SIZE, SearchForm, nearby_filters
 
     form = SearchForm(QueryDict("near=10001&radius=10"))
     assert form.is_valid(), form.errors
     data, moment = form.cleaned_data, timezone.now()
     chosen = nearby_filters(data)
-    plan = explain_nearby(data["near"], data["radius"], chosen, moment, analyze=True)
+    plan = explain_nearby(data["near"], data["radius"], chosen, moment, PAGE_SIZE, analyze=True)
     total = count_nearby(data["near"], data["radius"], chosen, moment)
 except Exception as error:
     plan, total = f"(not available: {error!r})", None

@@ -19,6 +19,7 @@ from ..domain.site import absolute_url
 from ..domain.usps import STATES
 from ..exchange import csv_export, hsds
 from ..models import Location
+from ..models.places import place_path
 from ..search import PAGE_SIZE, PageOutOfRange, SearchForm, SearchResult, run_search
 from ..services.geocoding import address_geocoder
 from .app import ERROR_SCHEMA, GEOJSON, api
@@ -35,9 +36,8 @@ from .schemas import (
 
 def place_urls(request: HttpRequest):
     """slug -> the absolute URL of that place's page, with one reverse() per request."""
-    marker = "0-slug-0"
-    head, tail = absolute_url(request, reverse("location_detail", args=[marker])).split(marker)
-    return lambda slug: head + slug + tail
+    root = absolute_url(request, "/").removesuffix("/")
+    return lambda slug: root + place_path(slug)
 
 
 @lru_cache(maxsize=16)

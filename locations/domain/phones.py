@@ -73,14 +73,21 @@ def _parse_stored(stored: str) -> phonenumbers.PhoneNumber | None:
 NANP_STORED = re.compile(r"\+1([2-9]\d\d)([2-9]\d\d)(\d{4})(?:;ext=(\d{1,10}))?")
 
 
+def nanp_parts(stored: str) -> tuple[str, str, str, str | None] | None:
+    """(area code, exchange, line, extension or None) of a stored North American
+    number; None for anything else."""
+    match = NANP_STORED.fullmatch(stored)
+    return match.groups() if match else None
+
+
 @lru_cache(maxsize=32768)
 def format_phone(stored: str) -> str:
     """Show a stored number the way people in the US write it: (212) 555-0100, or
     (212) 555-0100 ext. 5. Remembered per number: every list shows it."""
     if not stored:
         return ""
-    if match := NANP_STORED.fullmatch(stored):
-        area, exchange, line, extension = match.groups()
+    if parts := nanp_parts(stored):
+        area, exchange, line, extension = parts
         shown = f"({area}) {exchange}-{line}"
         return f"{shown} ext. {extension}" if extension else shown
     number = _parse_stored(stored)
@@ -96,8 +103,8 @@ def phone_uri(stored: str) -> str:
     """The RFC 3966 tel: URI that dials a stored number: tel:+1-212-555-0100;ext=5."""
     if not stored:
         return ""
-    if match := NANP_STORED.fullmatch(stored):
-        area, exchange, line, extension = match.groups()
+    if parts := nanp_parts(stored):
+        area, exchange, line, extension = parts
         uri = f"tel:+1-{area}-{exchange}-{line}"
         return f"{uri};ext={extension}" if extension else uri
     number = _parse_stored(stored)

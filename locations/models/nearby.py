@@ -50,9 +50,6 @@ HOURS_SQL = """COALESCE((
 )::text, '[]')"""
 
 
-PAGE = 20  # rows of a plan's page (search.PAGE_SIZE; the models cannot import search)
-
-
 @dataclass(frozen=True)
 class Filters:
     """What narrows a search besides the distance. `offerings` are column names of
@@ -171,13 +168,19 @@ def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime)
 
 
 def explain_nearby(
-    point: Point, miles: float, filters: Filters, moment: datetime, analyze: bool = False
+    point: Point,
+    miles: float,
+    filters: Filters,
+    moment: datetime,
+    limit: int,
+    analyze: bool = False,
 ) -> str:
-    """PostgreSQL's plan of the first page's statement (EXPLAIN, with ANALYZE and
-    BUFFERS when `analyze`): for operators, the benchmark and the index test."""
+    """PostgreSQL's plan of the statement for the first `limit` rows (EXPLAIN, with
+    ANALYZE and BUFFERS when `analyze`): for operators, the benchmark and the index
+    test."""
     alias = router.db_for_read(Location)
     params = parameters(point, miles, filters, moment)
-    params.update(limit=PAGE, offset=0)
+    params.update(limit=limit, offset=0)
     options = "(ANALYZE, BUFFERS) " if analyze else ""
     with connections[alias].cursor() as cursor:
         cursor.execute(f"EXPLAIN {options}{statement(filters.shape())}", params)

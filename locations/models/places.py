@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -37,17 +37,21 @@ _PLACE_PATHS: dict[tuple, tuple[str, str]] = {}
 _SLUG_MARK = "0-slug-0"
 
 
-def place_path(slug: str) -> str:
-    """reverse("location_detail", args=[slug]), for any slug a place can have (letters,
-    digits, hyphens and underscores, which need no quoting in a path)."""
-    key = (get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+def place_path(slug: str, language: str | None = None) -> str:
+    """reverse("location_detail", args=[slug]) in `language` (default: the active one),
+    for any slug a place can have (letters, digits, hyphens and underscores, which need
+    no quoting in a path)."""
+    language = language or get_language()
+    key = (language, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     around = _PLACE_PATHS.get(key)
     if around is None:
-        around = tuple(reverse("location_detail", args=[_SLUG_MARK]).split(_SLUG_MARK))
+        with translation.override(language):
+            around = tuple(reverse("location_detail", args=[_SLUG_MARK]).split(_SLUG_MARK))
         if len(_PLACE_PATHS) < 64:
             _PLACE_PATHS[key] = around
     if not _SLUG.fullmatch(slug):
-        return reverse("location_detail", args=[slug])  # raises as reverse() does
+        with translation.override(language):
+            return reverse("location_detail", args=[slug])  # raises as reverse() does
     return around[0] + slug + around[1]
 
 

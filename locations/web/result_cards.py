@@ -99,12 +99,6 @@ def words(language: str) -> Words:
     return Words()
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def phone_forms(stored: str) -> tuple[str, str]:
-    """(as shown, tel: link) of a stored phone number."""
-    return format_phone(stored), phone_uri(stored)
-
-
 def card_key(location: Location, has_distance: bool, on_map: bool) -> tuple:
     return (
         get_language(),
@@ -151,7 +145,7 @@ def card_pieces(location: Location, has_distance: bool, on_map: bool) -> tuple[s
             )
         body.append("\n    ")
         if location.phone:
-            shown, uri = phone_forms(location.phone)
+            shown, uri = format_phone(location.phone), phone_uri(location.phone)
             call = say.call % {"phone": escape(shown)}
             body.append(f'<a class="button" href="{escape(uri)}">{call}</a>')
         body.append("\n    ")

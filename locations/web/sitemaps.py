@@ -6,7 +6,6 @@ alternates. Only published places appear, and nothing staff-only.
 index.
 """
 
-import re
 from datetime import datetime
 from html import escape
 
@@ -18,11 +17,12 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from ..models import Location
+from ..models.places import place_path
 
 
 class PublicSitemap(Sitemap):
@@ -103,16 +103,9 @@ class LocationsSitemap(PublicSitemap):
         language's path around the slug is found once."""
         base = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
         languages = self._languages()
-        around = {}
-        for code in languages:
-            with translation.override(code):
-                around[code] = reverse("location_detail", args=[SLUG_MARK]).split(SLUG_MARK)
 
         def url(location: Location, code: str) -> str:
-            if not SLUG.fullmatch(location.slug):
-                with translation.override(code):
-                    return base + location.get_absolute_url()  # raises as reverse() does
-            return base + around[code][0] + location.slug + around[code][1]
+            return base + place_path(location.slug, code)
 
         default = settings.LANGUAGE_CODE
         urls, latest = [], None
@@ -132,10 +125,6 @@ class LocationsSitemap(PublicSitemap):
             self.latest_lastmod = latest
         return urls
 
-
-SLUG_MARK = "0-slug-0"
-# Slugs that need no quoting in a path (every slug the app makes).
-SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 SECTIONS = {
     "pages": PagesSitemap,

@@ -84,7 +84,7 @@ def test_at_100000_locations_the_search_reads_an_index_not_every_row():
     chosen = Filters(offerings=frozenset({"free_naloxone"}), without_kinds=("law_enforcement",))
     moment, point = timezone.now(), Point(40.7, -74.0)
 
-    plan = explain_nearby(point, 10, chosen, moment)
+    plan = explain_nearby(point, 10, chosen, moment, limit=20)
 
     assert "location_published_latlng" in plan
     assert "Seq Scan on locations_location" not in plan
