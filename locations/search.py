@@ -173,6 +173,19 @@ class SearchForm(forms.Form):
         return ""
 
 
+class SharedFields(dict):
+    """A form's base_fields that every instance shares: Django deep-copies them for each
+    form so that one may change its own, which the search form never does (its labels
+    and choices are the same for everyone), and the copy of its nineteen fields was a
+    third of the cost of reading a search."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+SearchForm.base_fields = SharedFields(SearchForm.base_fields)
+
+
 class AmbiguousPlace(forms.ValidationError):
     """A city name without a state that several states have: `choices` are "City, ST",
     the largest first (by its number of ZIP codes)."""

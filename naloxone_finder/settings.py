@@ -133,6 +133,7 @@ TEMPLATES = [
                 "cards": "locations.web.templatetags.cards",
                 "search_page": "locations.web.templatetags.search_page",
                 "words": "locations.web.templatetags.words",
+                "fixed": "locations.web.templatetags.fixed",
             },
         },
     },

@@ -5,10 +5,11 @@ Python (for the label of each listed place), so neither needs the other's round 
 """
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.utils.dateformat import time_format
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 # Open at a moment, evaluated in each location's own time zone. weekday 0 is Monday;
 # a row whose closing time is not after its opening time runs past midnight.
@@ -85,6 +86,22 @@ def opening_label(start: datetime, now: datetime) -> str:
 
 
 def status_at(periods: list[tuple[int, time, time]], local: datetime | None) -> dict:
+    """status_of(), kept per process for the same hours, wall-clock second and language:
+    places with the same weekly hours in one time zone (a chain's branches; most places
+    open 9 to 5) share one answer within the second. Hours are whole seconds, so the
+    answer within one second is the same."""
+    if not periods or local is None:
+        return {"open": None, "label": gettext("Hours not listed")}
+    now = local.replace(tzinfo=None, microsecond=0)
+    return dict(kept_status(tuple(periods), now, get_language()))
+
+
+@lru_cache(maxsize=4096)
+def kept_status(periods: tuple, now: datetime, language: str) -> tuple:
+    return tuple(status_of(list(periods), now).items())
+
+
+def status_of(periods: list[tuple[int, time, time]], local: datetime | None) -> dict:
     """Whether a place with these weekly periods is open at `local` (its own clock, or
     None when its time zone is unknown), and a label for lists.
 

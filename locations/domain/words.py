@@ -14,6 +14,8 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 def number(value: float, decimals: int | None = None) -> str:
     """A number with the current language's separators, rounded to `decimals` places
     (None: as many as it has): 1,976.7 or 1.976,7."""
+    if type(value) is int and -1000 < value < 1000 and not decimals:
+        return str(value)  # what floatformat gives: no separator to place
     return floatformat(value, "g" if decimals is None else f"{decimals}g")
 
 

@@ -304,7 +304,9 @@ class PublicCacheMiddleware:
                 normal_query(request, route),
             ]
         )
-        return base, f"{cache_version.current()}|{minute}|{base}"
+        # Read once a request: the page's demo banner (context_processors) asks again.
+        request.data_version = cache_version.current()
+        return base, f"{request.data_version}|{minute}|{base}"
 
     def shared(self, request: HttpRequest, route: Route) -> HttpResponse:
         now = timezone.now()

@@ -15,9 +15,11 @@ from ..services import cache_version
 _demo_flags: dict[str, bool] = {}
 
 
-def demo_data_present() -> bool:
+def demo_data_present(version: str | None = None) -> bool:
+    """Whether demo listings exist, kept per data version: `version` is the one this
+    request read already (the public cache reads it), else it is read now."""
     try:
-        version = cache_version.current()
+        version = version or cache_version.current()
     except Exception:  # no data version (the cache is down): ask the database
         return Location.objects.filter(is_demo=True).exists()
     flag = _demo_flags.get(version)
@@ -33,7 +35,7 @@ def site(request):
     """Values every public page needs: the demo banner, the admin path, other languages."""
     return {
         # Evaluated lazily: pages that never show the banner (admin) skip it.
-        "demo_data_present": demo_data_present,
+        "demo_data_present": lambda: demo_data_present(getattr(request, "data_version", None)),
         "admin_path": settings.ADMIN_PATH,
         # Lazy too: only public pages show the language switcher.
         "other_languages": lambda: other_languages(request),

@@ -191,6 +191,17 @@ def address(place) -> str:
     return ", ".join(parts)
 
 
+def result_items(locations, numbered: bool = True) -> SafeString:
+    """The search list's items: each place's card in an <li> that the page's links and
+    map find it by (id="result-<slug>", and data-result="<number>" when `numbered`)."""
+    items = []
+    for location in locations:
+        number = f' data-result="{escape(location.number)}"' if numbered else ""
+        slug = escape(location.slug)
+        items.append(f'<li{number} id="result-{slug}">{location_card(location)}</li>')
+    return mark_safe("".join(items))
+
+
 def location_card(location: Location) -> SafeString:
     """The card of `location` in a list. Lists set `distance` (search), and the search
     numbers its places and says which are on its map (`number`, `on_map`); it may also

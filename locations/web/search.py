@@ -46,6 +46,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "last": error.pages,
         }
         return render(request, "locations/search.html", ctx, status=400)
+    # The flyer and the embed show the same search from its first page.
+    ctx["share_query"] = without_page(request)
     ctx["active_filters"] = active_filters(form)
     ctx["clear_filters_url"] = clear_filters_url(request)
     ctx["results_map"] = results_map(ctx["result"])
@@ -63,6 +65,14 @@ def search(request: HttpRequest) -> HttpResponse:
         if not ctx["result"].point.private:
             ctx["canonical_url"] = absolute_url(request, with_query(reverse("search"), pairs))
     return render(request, "locations/search.html", ctx)
+
+
+def without_page(request: HttpRequest) -> str:
+    """This page's query string without its page, as {% querystring page=None %} writes
+    it: "?near=...", or "" when there is no query."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"?{query.urlencode()}" if query or request.GET else ""
 
 
 def results_map(result: SearchResult) -> dict | None:

@@ -1,12 +1,13 @@
 """Location.open_status(): open or closed at a moment, with a label for lists, on the
 place's own clock."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
+from locations.domain.open_status import status_at, status_of
 from locations.models import Location
 from tests.factories import make_location
 
@@ -223,3 +224,20 @@ def test_the_listing_query_brings_the_hours_so_no_query_is_needed(django_assert_
         (MON, monday(9).time(), monday(17).time()),
         (FRI, monday(22).time(), monday(2).time()),
     ]
+
+
+def test_a_kept_answer_is_the_one_worked_out_for_each_language_and_second():
+    hours = [(day, time(9), time(17)) for day in WEEKDAYS]
+    moments = [monday(16, 59) + timedelta(seconds=s) for s in (0, 59, 60, 61)] + [monday(8)]
+    for language in ("en", "es"):
+        with translation.override(language):
+            for moment in moments:
+                local = moment.replace(microsecond=123456)
+                expected = status_of(hours, local)
+                assert status_at(hours, local) == expected
+                assert status_at(list(hours), local) == expected  # kept, the same
+    with translation.override("es"):
+        spanish = status_at(hours, monday(12))["label"]
+    with translation.override("en"):
+        english = status_at(hours, monday(12))["label"]
+    assert english == "Open now · closes 5 PM" and spanish != english

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.utils import translation
 
 from locations.domain.words import miles, miles_away, miles_lazy, number, one_decimal, zone_name
@@ -86,3 +87,10 @@ def test_a_distance_is_written_as_floatformat_writes_it(language):
     with translation.override(language):
         for value in values:
             assert one_decimal(value) == number(value, 1), value
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_whole_number_is_written_as_floatformat_writes_it(language):
+    with translation.override(language):
+        for value in [*range(-1200, 1201), 9999, 12345, 1000000]:
+            assert number(value) == floatformat(value, "g"), value

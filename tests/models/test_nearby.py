@@ -4,10 +4,11 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models.signals import post_init
 
 from locations.domain.geo import Point
 from locations.models import OFFERINGS, Location
-from locations.models.nearby import Filters, count_nearby, nearby_page, statement
+from locations.models.nearby import COLUMNS, Filters, count_nearby, nearby_page, statement
 from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,36 @@ def test_the_rows_are_whole_places_with_their_hours():
 def test_a_filter_is_never_written_into_the_statement_from_outside():
     with pytest.raises(ValueError):
         statement((False, ("free_naloxone; DROP TABLE x",), False, False, False))
+
+
+def test_a_listed_place_is_what_from_db_makes():
+    place = make_location(name="Corner Pharmacy", description="Ask at the counter.")
+
+    [found], _total = nearby_page(CENTRE, 5, Filters(), MOMENTS[0], 0, 20)
+    made = Location.from_db("default", COLUMNS, [getattr(place, name) for name in COLUMNS])
+
+    assert {name: getattr(found, name) for name in COLUMNS} == {
+        name: getattr(made, name) for name in COLUMNS
+    }
+    # The columns a list does not load are deferred, as from_db leaves them: read, they
+    # are loaded from the database.
+    assert found.get_deferred_fields() == made.get_deferred_fields()
+    assert "description" in found.get_deferred_fields()
+    assert found.description == "Ask at the counter."
+    assert found == place and not found._state.adding
+
+
+def test_a_listed_place_sends_the_init_signals_when_something_listens():
+    make_location(name="Corner Pharmacy")
+    made = []
+
+    def count(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(count, sender=Location)
+    try:
+        [found], _total = nearby_page(CENTRE, 5, Filters(), MOMENTS[0], 0, 20)
+    finally:
+        post_init.disconnect(count, sender=Location)
+
+    assert made == [found]
