@@ -304,7 +304,7 @@ class PublicCacheMiddleware:
                 normal_query(request, route),
             ]
         )
-        return base, f"{cache_version.current()}|{minute}|{base}"
+        return base, f"{cache_version.for_request(request)}|{minute}|{base}"
 
     def shared(self, request: HttpRequest, route: Route) -> HttpResponse:
         now = timezone.now()
