@@ -80,7 +80,6 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "corsheaders",
-    "django_ratelimit",
     "import_export",
     "simple_history",
     "axes",
@@ -187,26 +186,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
-# The API's per-IP rate limit (django-ratelimit, counted in the default cache): "120/m"
-# is 120 requests a minute; also /s, /h, /d. Each address gets its own allowance.
+# The API's per-IP rate limit (locations/services/api_rate_limit.py): "120/m" is 120
+# requests a minute; also /s, /h, /d. Each address gets its own allowance, counted in the
+# default cache: with CACHE_URL (Redis) by every worker together; in the in-memory default
+# by each gunicorn worker on its own (the limit still holds, times the number of workers).
 API_RATE_LIMIT = rate_limit("API_RATE_LIMIT", "120/m")
 # How many proxies in front of the app append to X-Forwarded-For. 0: the header is ignored
 # (anyone can send it) and the client is REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The function that gives the address the API's rate limit counts (IPv6 by its /64).
 RATELIMIT_IP_META_KEY = "locations.domain.clients.client_ip"
 # A cache outage must not take the API down with it: count nothing rather than refuse all.
 RATELIMIT_FAIL_OPEN = True
-# django-ratelimit's check refuses the in-memory cache because gunicorn workers do not
-# share it (each worker then counts on its own: the limit still holds, times the number of
-# workers), and warns that Django's own RedisCache, which increments atomically, is not on
-# its list. Both are fine here; it still refuses the database, file and dummy caches.
-SILENCED_SYSTEM_CHECKS = {
-    "django.core.cache.backends.locmem.LocMemCache": [
-        "django_ratelimit.E003",
-        "django_ratelimit.W001",
-    ],
-    "django.core.cache.backends.redis.RedisCache": ["django_ratelimit.W001"],
-}.get(CACHES["default"]["BACKEND"], [])
 
 # The API may be called from any site's scripts; no cookies are involved.
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -6,15 +6,14 @@ forms) and must not be shared by caches, so Django's ConditionalGetMiddleware, w
 would apply to every page, is not used.
 """
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.translation import gettext as _
-from django_ratelimit.core import get_usage
 
 from ..domain.http_cache import public_cache_control
+from ..services import api_rate_limit
 
 API_PREFIX = "/api/"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -30,11 +29,9 @@ ERROR_CACHE_CONTROL = "no-store"
 def too_many_requests(request: HttpRequest) -> JsonResponse | None:
     """A 429 answer when this client has used up API_RATE_LIMIT, else None (and the
     request is counted). Only the address is counted, never what was searched."""
-    usage = get_usage(request, group="api", key="ip", rate=settings.API_RATE_LIMIT, increment=True)
-    if usage is None or not usage["should_limit"]:
+    seconds = api_rate_limit.seconds_to_wait(request)
+    if not seconds:
         return None
-    # The window's last second is `time_left` seconds away and still counts in it.
-    seconds = max(1, usage["time_left"] + 1)
     message = _("Too many requests from your address. Try again in %(seconds)s seconds.") % {
         "seconds": seconds
     }

@@ -33,7 +33,12 @@ def client_ip(request: HttpRequest) -> str:
 def client_network(request: HttpRequest) -> str:
     """Whose allowance a request uses: its IPv4 address, or its IPv6 address's /64, the
     block one home or server is usually given whole and could otherwise walk through."""
-    address = ipaddress.ip_address(client_ip(request))
+    return network_of(client_ip(request))
+
+
+def network_of(ip: str) -> str:
+    """The allowance an address uses (see client_network)."""
+    address = ipaddress.ip_address(ip)
     if address.version == 6:
         if address.ipv4_mapped:
             return str(address.ipv4_mapped)

@@ -64,6 +64,13 @@ def current() -> str:
     return token
 
 
+def for_request(request) -> str:
+    """The data version for this request: the one read with the API's rate limit count
+    (services/api_rate_limit.py, in the same round trip when the count is in the public
+    cache's Redis), else current()."""
+    return getattr(request, "data_version", None) or current()
+
+
 def bump(using: str | None = None) -> None:
     """A new data version now, and another when the current transaction commits (once
     per transaction, however many rows it writes)."""

@@ -304,8 +304,8 @@ class PublicCacheMiddleware:
                 normal_query(request, route),
             ]
         )
-        # Read once a request: the page's demo banner (context_processors) asks again.
-        request.data_version = cache_version.current()
+        # Kept on the request: the page's demo banner (context_processors) needs it too.
+        request.data_version = cache_version.for_request(request)
         return base, f"{request.data_version}|{minute}|{base}"
 
     def shared(self, request: HttpRequest, route: Route) -> HttpResponse:

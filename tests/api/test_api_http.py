@@ -2,13 +2,14 @@
 for unknown paths and wrong methods, CORS, and the per-IP rate limit."""
 
 import json
+import socket
 
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
-from django_ratelimit import core as ratelimit_core
 
 from locations.domain.clients import client_ip
+from locations.services import api_rate_limit
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +32,8 @@ def data():
 
 
 class FrozenClock:
-    """Stands in for the time module inside django-ratelimit, whose windows follow the
-    clock: a test must not straddle the end of one."""
+    """Stands in for the time module inside services/api_rate_limit.py, whose windows
+    follow the clock outside Redis: a test must not straddle the end of one."""
 
     def __init__(self, now: float = 1_800_000_000.0):
         self.now = now
@@ -44,7 +45,7 @@ class FrozenClock:
 @pytest.fixture
 def clock(monkeypatch):
     frozen = FrozenClock()
-    monkeypatch.setattr(ratelimit_core, "time", frozen)
+    monkeypatch.setattr(api_rate_limit, "time", frozen)
     return frozen
 
 
@@ -310,6 +311,47 @@ def test_client_ip_reads_forwarded_for_only_from_trusted_proxies(
     request = RequestFactory().get("/api/v1/states", HTTP_X_FORWARDED_FOR=forwarded)
 
     assert client_ip(request) == expected
+
+
+def unreachable_default_cache(settings) -> None:
+    """The default cache on a Redis that nothing listens on: every count fails."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        },
+    }
+
+
+def test_a_cache_that_cannot_be_reached_limits_no_one(client, settings, clock, caplog):
+    settings.API_RATE_LIMIT = "1/m"
+    unreachable_default_cache(settings)
+
+    assert [client.get(SEARCH).status_code for _ in range(3)] == [200, 200, 200]
+    assert "API request not counted" in caplog.text
+
+
+def test_without_fail_open_an_unreachable_cache_limits_everyone(client, settings, clock):
+    settings.API_RATE_LIMIT = "100/m"
+    settings.RATELIMIT_FAIL_OPEN = False
+    unreachable_default_cache(settings)
+
+    response = client.get(SEARCH)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+
+
+def test_an_ipv6_address_counts_by_its_64(client, settings, clock):
+    settings.API_RATE_LIMIT = "1/m"
+    client.get(SEARCH, REMOTE_ADDR="2001:db8::1")
+
+    assert client.get(SEARCH, REMOTE_ADDR="2001:db8::2").status_code == 429
+    assert client.get(SEARCH, REMOTE_ADDR="2001:db8:0:1::1").status_code == 200
 
 
 def test_the_rate_limit_keeps_no_searched_zip_with_the_address(client):
