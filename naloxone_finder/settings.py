@@ -133,6 +133,7 @@ TEMPLATES = [
                 "search_page": "locations.web.templatetags.search_page",
                 "words": "locations.web.templatetags.words",
                 "fixed": "locations.web.templatetags.fixed",
+                "site_links": "locations.web.templatetags.site_links",
             },
         },
     },

@@ -85,15 +85,18 @@ def opening_label(start: datetime, now: datetime) -> str:
     }
 
 
-def status_at(periods: list[tuple[int, time, time]], local: datetime | None) -> dict:
+def status_at(
+    periods: list[tuple[int, time, time]], local: datetime | None, language: str | None = None
+) -> dict:
     """status_of(), kept per process for the same hours, wall-clock second and language:
     places with the same weekly hours in one time zone (a chain's branches; most places
     open 9 to 5) share one answer within the second. Hours are whole seconds, so the
-    answer within one second is the same."""
+    answer within one second is the same. `language` is the active one (given when the
+    caller knows it already)."""
     if not periods or local is None:
         return {"open": None, "label": gettext("Hours not listed")}
     now = local.replace(tzinfo=None, microsecond=0)
-    return dict(kept_status(tuple(periods), now, get_language()))
+    return dict(kept_status(tuple(periods), now, language or get_language()))
 
 
 @lru_cache(maxsize=4096)

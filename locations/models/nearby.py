@@ -23,6 +23,7 @@ from functools import lru_cache
 from django.db import connections, router
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
+from django.utils.translation import get_language
 
 from ..domain.geo import EARTH_RADIUS_MILES, Point, bounding_box
 from ..domain.open_status import OPEN_AT_SQL
@@ -181,11 +182,14 @@ def nearby_page(
     places = []
     width = len(COLUMNS)
     total = None
+    language = get_language()
     for row in rows:
         place = listed_place(alias, row[:width])
         place.distance, hours, total = row[width:]
         place.hours_list = hours_of(hours)
-        place.open_now = place.open_status(moment)["open"] is True
+        # The page is of one moment, the search's: its cards say open or closed at it.
+        status = place.__dict__["open_status_now"] = place.open_status(moment, language)
+        place.open_now = status["open"] is True
         places.append(place)
     return places, total
 

@@ -2,6 +2,7 @@
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -41,6 +42,12 @@ def place_path(slug: str, language: str | None = None) -> str:
     """reverse("location_detail", args=[slug]) in `language` (default: the active one),
     for any slug a place can have (letters, digits, hyphens and underscores, which need
     no quoting in a path)."""
+    return place_paths(language)(slug)
+
+
+def place_paths(language: str | None = None) -> Callable[[str], str]:
+    """place_path for many slugs: the language, script prefix and URL conf are read once
+    (each is a context-local lookup), for a list's twenty places."""
     language = language or get_language()
     key = (language, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     around = _PLACE_PATHS.get(key)
@@ -49,10 +56,15 @@ def place_path(slug: str, language: str | None = None) -> str:
             around = tuple(reverse("location_detail", args=[_SLUG_MARK]).split(_SLUG_MARK))
         if len(_PLACE_PATHS) < 64:
             _PLACE_PATHS[key] = around
-    if not _SLUG.fullmatch(slug):
-        with translation.override(language):
-            return reverse("location_detail", args=[slug])  # raises as reverse() does
-    return around[0] + slug + around[1]
+    before, after = around
+
+    def path(slug: str) -> str:
+        if not _SLUG.fullmatch(slug):
+            with translation.override(language):
+                return reverse("location_detail", args=[slug])  # raises as reverse() does
+        return before + slug + after
+
+    return path
 
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -485,10 +497,10 @@ class Location(PlaceFields):
             return [(row["weekday"], parse(row["opens"]), parse(row["closes"])) for row in rows]
         return [(p.weekday, p.opens, p.closes) for p in self.hours.all()]
 
-    def open_status(self, moment: datetime) -> dict:
-        """Whether the place is open at `moment` and a label for lists, on its own clock
-        (see domain.open_status.status_at)."""
-        return status_at(self.opening_periods(), self.local_time(moment))
+    def open_status(self, moment: datetime, language: str | None = None) -> dict:
+        """Whether the place is open at `moment` and a label for lists (in `language`,
+        the active one unless told), on its own clock (see domain.open_status.status_at)."""
+        return status_at(self.opening_periods(), self.local_time(moment), language)
 
     @cached_property
     def open_status_now(self) -> dict:

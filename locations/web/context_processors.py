@@ -32,14 +32,12 @@ def demo_data_present(version: str | None = None) -> bool:
 
 
 def site(request):
-    """Values every public page needs: the demo banner, the admin path, other languages."""
+    """Values every public page needs: the demo banner, the admin path, the link-preview
+    image (the other-language links are tags: templatetags/site_links.py)."""
     return {
         # Evaluated lazily: pages that never show the banner (admin) skip it.
         "demo_data_present": lambda: demo_data_present(getattr(request, "data_version", None)),
         "admin_path": settings.ADMIN_PATH,
-        # Lazy too: only public pages show the language switcher.
-        "other_languages": lambda: other_languages(request),
-        "alternate_languages": lambda: alternate_languages(request),
         # The link-preview image (og:image), absolute as link previews need it.
         "og_image": lambda: og_image(request),
     }

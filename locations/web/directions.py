@@ -1,6 +1,6 @@
 """A maps link to a place, for its page and the result cards alike."""
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from ..models import Location
 
@@ -19,4 +19,5 @@ def directions_url(location: Location) -> str:
         destination = f"{location.latitude},{location.longitude}"
     else:
         return ""
-    return "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})
+    # As urlencode({"api": 1, "destination": destination}) writes it, in one quoting.
+    return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(destination)

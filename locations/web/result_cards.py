@@ -23,6 +23,7 @@ wraps); translated text is trusted as templates trust it.
 
 import functools
 import html
+from operator import attrgetter
 
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -31,6 +32,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from ..domain.phones import format_phone, phone_uri
 from ..domain.words import miles_away
 from ..models import Location
+from ..models.places import place_paths
 from .directions import directions_url
 from .fragments import LRU
 
@@ -99,27 +101,38 @@ def words(language: str) -> Words:
     return Words()
 
 
-def card_key(location: Location, has_distance: bool, on_map: bool) -> tuple:
-    return (
-        get_language(),
-        get_script_prefix(),
-        has_distance,
-        on_map,
-        *[getattr(location, name) for name in CARD_FIELDS],
-    )
+card_values = attrgetter(*CARD_FIELDS)
 
 
-def card_pieces(location: Location, has_distance: bool, on_map: bool) -> tuple[str, str, str]:
+class Lists:
+    """What every card of one list shares, read once for the list: the language, the
+    script prefix and the place links (each a context-local lookup per card otherwise)."""
+
+    def __init__(self):
+        self.language = get_language()
+        self.prefix = get_script_prefix()
+        self.path_of = place_paths(self.language)
+        self.words = words(self.language)
+
+
+def card_key(location: Location, has_distance: bool, on_map: bool, lists: Lists) -> tuple:
+    return (lists.language, lists.prefix, has_distance, on_map, card_values(location))
+
+
+def card_pieces(
+    location: Location, has_distance: bool, on_map: bool, lists: Lists | None = None
+) -> tuple[str, str, str]:
     """The card's fixed parts, escaped: (up to where the distance goes, from the end of
     the meta line to where the open status goes, the rest up to the map button's number,
     the rest). Pieces that do not apply are ""."""
-    say = words(get_language())
+    lists = lists or Lists()
+    say = lists.words
     name = escape(location.name)
     mail_based = location.kind == MAIL_BASED
 
     head = (
         '\n<article class="result">\n'
-        f'  <h3><a href="{escape(location.get_absolute_url())}">{name}</a></h3>\n'
+        f'  <h3><a href="{escape(lists.path_of(location.slug))}">{name}</a></h3>\n'
         '  <p class="meta">\n'
         f'    <span class="kind">{say.kinds.get(location.kind, escape(location.kind))}</span>\n'
         "    "
@@ -195,23 +208,25 @@ def result_items(locations, numbered: bool = True) -> SafeString:
     """The search list's items: each place's card in an <li> that the page's links and
     map find it by (id="result-<slug>", and data-result="<number>" when `numbered`)."""
     items = []
+    lists = Lists()
     for location in locations:
         number = f' data-result="{escape(location.number)}"' if numbered else ""
         slug = escape(location.slug)
-        items.append(f'<li{number} id="result-{slug}">{location_card(location)}</li>')
+        items.append(f'<li{number} id="result-{slug}">{location_card(location, lists)}</li>')
     return mark_safe("".join(items))
 
 
-def location_card(location: Location) -> SafeString:
+def location_card(location: Location, lists: Lists | None = None) -> SafeString:
     """The card of `location` in a list. Lists set `distance` (search), and the search
     numbers its places and says which are on its map (`number`, `on_map`); it may also
     give the distance as words (`distance_label`, words.miles_away) already."""
+    lists = lists or Lists()
     has_distance = getattr(location, "distance", None) is not None
     on_map = bool(getattr(location, "on_map", False))
-    key = card_key(location, has_distance, on_map)
+    key = card_key(location, has_distance, on_map, lists)
     pieces = cards.get(key)
     if pieces is None:
-        pieces = card_pieces(location, has_distance, on_map)
+        pieces = card_pieces(location, has_distance, on_map, lists)
         cards.put(key, pieces)
     head, body, rest = pieces
     out = [head]

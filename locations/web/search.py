@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from ..domain.site import absolute_url, tile_settings
 from ..domain.words import miles_away
 from ..models import Location, help_lines_and_demo_flag
+from ..models.places import place_paths
 from ..search import (
     PageOutOfRange,
     SearchForm,
@@ -85,6 +86,7 @@ def results_map(result: SearchResult) -> dict | None:
     """
     listed = result.results or result.nearest_beyond
     first = result.first_number if result.results else 1
+    path_of = place_paths()
     places = []
     for number, location in enumerate(listed, start=first):
         location.number = number
@@ -100,7 +102,7 @@ def results_map(result: SearchResult) -> dict | None:
                 "n": number,
                 "slug": location.slug,
                 "name": location.name,
-                "url": location.get_absolute_url(),
+                "url": path_of(location.slug),
                 "lat": location.latitude,
                 "lng": location.longitude,
                 "distance": round(location.distance, 2),

@@ -3,6 +3,7 @@ and the other per-process shortcuts of the search page: each gives what the long
 gives, and none can keep one visitor's values."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -10,11 +11,15 @@ from django.http import QueryDict
 from django.template import Context, Template, TemplateSyntaxError, engines
 from django.template.defaultfilters import json_script
 from django.test import RequestFactory, override_settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 
+from locations.models.places import place_path, place_paths
+from locations.web.directions import directions_url
 from locations.web.search import without_page
 from locations.web.templatetags.search_page import data_script
+from tests.factories import make_location
 
 
 def render(source: str, **values) -> str:
@@ -123,4 +128,29 @@ def test_the_share_links_query_is_what_querystring_writes(query):
     assert "page=" not in without_page(request)
     assert QueryDict(without_page(request).lstrip("?")).getlist("kind") == QueryDict(query).getlist(
         "kind"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_place_links_made_once_per_list_are_what_reverse_gives(language):
+    with translation.override(language):
+        path_of = place_paths()
+        for slug in ["corner-pharmacy", "a_b-9", "x"]:
+            assert path_of(slug) == reverse("location_detail", args=[slug])
+            assert place_path(slug) == path_of(slug)
+        with pytest.raises(NoReverseMatch):
+            path_of("not a slug/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "street", ["1 Main St", "Café Ñandú & Sons, #4", "10 O'Neil Ave / Rear", "50% Plaza+"]
+)
+def test_a_directions_link_is_written_as_urlencode_writes_it(street):
+    place = make_location(street_address=street, city="Albany", state="NY", zip_code="12207")
+    destination = f"{street}, Albany, NY 12207"
+
+    assert directions_url(place) == "https://www.google.com/maps/dir/?" + urlencode(
+        {"api": 1, "destination": destination}
     )
