@@ -11,6 +11,7 @@ import xstatic.pkg.leaflet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from naloxone_finder.cache_backends import with_kept_client
 from naloxone_finder.database import connection_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,7 +186,9 @@ if REPLICA_DATABASES:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis (CACHE_URL redis://...) through naloxone_finder.cache_backends.RedisCache, which
+# keeps its client object instead of making one for every operation.
+CACHES = {"default": with_kept_client(env.cache("CACHE_URL", default="locmemcache://"))}
 
 # The API's per-IP rate limit (locations/services/api_rate_limit.py): "120/m" is 120
 # requests a minute; also /s, /h, /d. Each address gets its own allowance, counted in the
@@ -346,7 +349,7 @@ LOGGING = {
 # "shared" cache: CACHE_URL's (Redis in production) when set, else a table in the database
 # (made by a migration), which every worker reaches with no extra service.
 if env("CACHE_URL", default=""):
-    CACHES["shared"] = env.cache("CACHE_URL")
+    CACHES["shared"] = with_kept_client(env.cache("CACHE_URL"))
 else:
     CACHES["shared"] = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -367,7 +370,7 @@ _public_prefix = (
     ).hexdigest()[:12]
 )
 if env("CACHE_URL", default=""):
-    CACHES["public"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": _public_prefix}
+    CACHES["public"] = {**with_kept_client(env.cache("CACHE_URL")), "KEY_PREFIX": _public_prefix}
 else:
     CACHES["public"] = {
         # Django's FileBasedCache, listing its folder once in CULL_EVERY writes, not on

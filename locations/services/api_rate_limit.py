@@ -33,6 +33,7 @@ from django.core.cache.backends.redis import RedisSerializer
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
+from naloxone_finder.cache_backends import REDIS_BACKENDS
 from naloxone_finder.data_version import CACHE_ALIAS as PUBLIC_ALIAS
 from naloxone_finder.data_version import VERSION_KEY
 
@@ -42,7 +43,6 @@ from .rate_limits import parse_rate
 log = logging.getLogger(__name__)
 
 ALIAS = "default"
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 KEY_PREFIX = "nf:api-rate:"
 
 # One client per Redis configuration and process; its connection pool is thread-safe and
@@ -58,7 +58,7 @@ def seconds_to_wait(request: HttpRequest) -> int:
     name = KEY_PREFIX + hashlib.sha256(f"{limit}/{period}|{address}".encode()).hexdigest()
     config = settings.CACHES[ALIAS]
     try:
-        if config["BACKEND"] == REDIS_BACKEND:
+        if config["BACKEND"] in REDIS_BACKENDS:
             count, seconds = count_on_redis(request, config, name, period)
         else:
             count, seconds = count_in_cache(name, period)
@@ -78,7 +78,7 @@ def count_on_redis(request: HttpRequest, config: dict, name: str, period: int) -
     pipeline.incr(key)
     pipeline.pttl(key)
     public = settings.CACHES[PUBLIC_ALIAS]
-    same_store = public["BACKEND"] == REDIS_BACKEND and all(
+    same_store = public["BACKEND"] in REDIS_BACKENDS and all(
         public.get(setting) == config.get(setting) for setting in ("LOCATION", "OPTIONS")
     )
     if same_store:

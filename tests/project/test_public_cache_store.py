@@ -1,15 +1,24 @@
-"""The public cache's file store (naloxone_finder/cache_backends.py): it lists its folder
-once in CULL_EVERY writes, not on each, and still keeps the folder near MAX_ENTRIES, with
-one worker or several sharing the folder. Real files in a folder of the test's own."""
+"""The public cache's stores (naloxone_finder/cache_backends.py). The file store lists its
+folder once in CULL_EVERY writes, not on each, and still keeps the folder near
+MAX_ENTRIES, with one worker or several sharing the folder (real files in a folder of
+the test's own). The Redis store keeps one client (a redis-server of the test's own)."""
 
 import subprocess
 import sys
 
+import environ
 import pytest
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
-from naloxone_finder.cache_backends import COUNTER_NAME, PublicFileBasedCache
+from naloxone_finder.cache_backends import (
+    COUNTER_NAME,
+    PublicFileBasedCache,
+    RedisCache,
+    with_kept_client,
+)
 from naloxone_finder.data_version import VERSION_KEY
 from tests.processes import ROOT, run_django
+from tests.services.test_cache_version import redis_url  # noqa: F401 (a fixture)
 
 
 class Counted(PublicFileBasedCache):
@@ -147,3 +156,31 @@ def test_the_site_uses_it_only_without_cache_url(cache_url):
     assert result.returncode == 0, result.stderr
     expected = "PublicFileBasedCache" if not cache_url else "RedisCache"
     assert result.stdout.strip().endswith(expected)
+
+
+def test_redis_from_cache_url_keeps_one_client_and_works_as_django_s(redis_url):  # noqa: F811
+    config = with_kept_client(environ.Env.cache_url_config(redis_url))
+    assert config["BACKEND"] == "naloxone_finder.cache_backends.RedisCache"
+    cache = RedisCache(config["LOCATION"], {**config, "KEY_PREFIX": "kept"})
+    plain = DjangoRedisCache(config["LOCATION"], {"KEY_PREFIX": "kept"})
+
+    cache.set("page", {"body": b"x" * 1000}, 60)
+    assert cache.add("page", "other", 60) is False
+    assert cache.add("count", 0, 60) is True
+    assert cache.incr("count") == 1
+    # What one writes, Django's own RedisCache reads, and the other way round.
+    assert plain.get("page") == {"body": b"x" * 1000} and plain.get("count") == 1
+    plain.set("version", "abc.1", None)
+    assert cache.get("version") == "abc.1"
+    cache.delete("page")
+    assert cache.get("page") is None
+
+    # One redis.Redis for all of that, where Django's makes one per operation.
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+    assert plain._cache.get_client() is not plain._cache.get_client()
+
+
+def test_other_stores_are_left_as_they_are():
+    for url in ["locmemcache://", "dbcache://shared_cache", "filecache:///tmp/x"]:
+        config = environ.Env.cache_url_config(url)
+        assert with_kept_client(config) == config

@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from locations.services import cache_version
+from naloxone_finder.cache_backends import with_kept_client
 from naloxone_finder.data_version import VERSION_KEY
 from tests.factories import make_location, make_zipcodes
 from tests.services.test_cache_version import redis_url  # noqa: F401 (a fixture)
@@ -54,9 +55,9 @@ def redis_caches(url: str, public_url: str | None = None) -> dict:
     connections that record what they send."""
     options = {"OPTIONS": {"connection_class": RecordingConnection}}
     return {
-        "default": {**environ.Env.cache_url_config(url), **options},
+        "default": {**with_kept_client(environ.Env.cache_url_config(url)), **options},
         "public": {
-            **environ.Env.cache_url_config(public_url or url),
+            **with_kept_client(environ.Env.cache_url_config(public_url or url)),
             **options,
             "KEY_PREFIX": "public-test",
         },
