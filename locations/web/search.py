@@ -49,6 +49,9 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "locations/search.html", ctx, status=400)
     # The flyer and the embed show the same search from its first page.
     ctx["share_query"] = without_page(request)
+    if ctx["result"].pages > 1:
+        ctx["previous_page"] = with_page(request, ctx["result"].page - 1)
+        ctx["next_page"] = with_page(request, ctx["result"].page + 1)
     ctx["active_filters"] = active_filters(form)
     ctx["clear_filters_url"] = clear_filters_url(request)
     ctx["results_map"] = results_map(ctx["result"])
@@ -74,6 +77,13 @@ def without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return f"?{query.urlencode()}" if query or request.GET else ""
+
+
+def with_page(request: HttpRequest, page: int) -> str:
+    """This page's query string with another page, as {% querystring page=... %}."""
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"?{query.urlencode()}"
 
 
 def results_map(result: SearchResult) -> dict | None:

@@ -15,9 +15,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 
+from locations.domain.geo import Point
 from locations.models.places import place_path, place_paths
+from locations.search import SearchResult
 from locations.web.directions import directions_url
-from locations.web.search import without_page
+from locations.web.search import with_page, without_page
+from locations.web.search_sentences import results_heading, search_summary
 from locations.web.templatetags.search_page import data_script
 from tests.factories import make_location
 
@@ -154,3 +157,46 @@ def test_a_directions_link_is_written_as_urlencode_writes_it(street):
     assert directions_url(place) == "https://www.google.com/maps/dir/?" + urlencode(
         {"api": 1, "destination": destination}
     )
+
+
+@pytest.mark.parametrize("query", ["near=10001", "near=10001&page=2", "kind=a&kind=b&page=9"])
+def test_the_page_links_query_is_what_querystring_writes(query):
+    request = RequestFactory().get("/search?" + query)
+    context = Context({"next": 3})
+    context.request = request
+    expected = Template("{% querystring page=next %}").render(context)
+
+    assert conditional_escape(with_page(request, 3)) == expected
+
+
+HEADING_TEMPLATE = (
+    "{% load i18n %}{% if result.total %}{% blocktranslate count counter=result.total with "
+    "distance=result.radius_words place=result.point.label %}{{ counter }} place within "
+    "{{ distance }} of {{ place }}{% plural %}{{ counter }} places within {{ distance }} of "
+    "{{ place }}{% endblocktranslate %}{% else %}{% blocktranslate with "
+    "distance=result.radius_words place=result.point.label %}Nothing within {{ distance }} of "
+    "{{ place }}{% endblocktranslate %}{% endif %}"
+)
+SUMMARY_TEMPLATE = (
+    "{% load i18n %}{% blocktranslate with place=result.point.label %}Near {{ place }}"
+    "{% endblocktranslate %} · {% blocktranslate with miles=result.radius %}{{ miles }} mi"
+    "{% endblocktranslate %}{% if active_filters %} · {% blocktranslate count "
+    "counter=active_filters|length %}{{ counter }} filter{% plural %}{{ counter }} filters"
+    "{% endblocktranslate %}{% endif %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("total", [0, 1, 2, 1234])
+@pytest.mark.parametrize("filters", [[], ["Free naloxone"], ["Free naloxone", "Open now"]])
+def test_the_search_sentences_are_what_the_templates_wrote(language, total, filters):
+    point = Point(42.65, -73.75, label="Tom & Jerry's <Albany>, NY", state="NY")
+    result = SearchResult(point=point, radius=25, results=[], total=total, page=1)
+    context = {"result": result, "active_filters": filters}
+    with translation.override(language):
+        assert results_heading(result) == engines["django"].from_string(HEADING_TEMPLATE).render(
+            context
+        )
+        assert search_summary(result, len(filters)) == engines["django"].from_string(
+            SUMMARY_TEMPLATE
+        ).render(context)

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .. import fragments
+from .. import fragments, search_sentences
 
 register = template.Library()
 
@@ -16,6 +16,19 @@ def search_fields(context) -> SafeString:
     """{% search_fields %}: the distance and filters of the search form, as
     includes/search_fields.html renders them for this context's choices."""
     return fragments.search_fields(context)
+
+
+@register.simple_tag
+def results_heading(result) -> SafeString:
+    """{% results_heading result %}: the sentence over a search's results
+    (search_sentences.results_heading)."""
+    return search_sentences.results_heading(result)
+
+
+@register.simple_tag
+def search_summary(result, active_filters) -> SafeString:
+    """{% search_summary result active_filters %}: the search in one line."""
+    return search_sentences.search_summary(result, len(active_filters or ()))
 
 
 # As json_script escapes them: nothing in the data can end the <script> element.
