@@ -107,10 +107,18 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = KeptClientRedisCacheClient
 
+    def client(self):
+        """The redis.Redis this store writes through, for commands Django's cache API
+        has no word for (a pipeline)."""
+        return self._cache.get_client(write=True)
+
+    def decode(self, raw: bytes):
+        """A value read from Redis directly, as get() would give it back."""
+        return self._cache._serializer.loads(raw)
+
 
 DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 KEPT_CLIENT_REDIS = "naloxone_finder.cache_backends.RedisCache"
-REDIS_BACKENDS = frozenset({DJANGO_REDIS, KEPT_CLIENT_REDIS})
 
 
 def with_kept_client(config: dict) -> dict:

@@ -22,18 +22,15 @@ reached counts nothing and refuses no one, rather than taking the API down with 
 import hashlib
 import logging
 import math
-import re
 import time
 import zlib
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisSerializer
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from naloxone_finder.cache_backends import REDIS_BACKENDS
+from naloxone_finder.cache_backends import RedisCache
 from naloxone_finder.data_version import CACHE_ALIAS as PUBLIC_ALIAS
 from naloxone_finder.data_version import VERSION_KEY
 
@@ -45,10 +42,6 @@ log = logging.getLogger(__name__)
 ALIAS = "default"
 KEY_PREFIX = "nf:api-rate:"
 
-# One client per Redis configuration and process; its connection pool is thread-safe and
-# reconnects after a fork.
-_clients: dict[str, redis.Redis] = {}
-
 
 def seconds_to_wait(request: HttpRequest) -> int:
     """Count this request against its address's allowance. 0 when it is within it, else
@@ -56,10 +49,10 @@ def seconds_to_wait(request: HttpRequest) -> int:
     limit, period = parse_rate(settings.API_RATE_LIMIT)
     address = network_of(import_string(settings.RATELIMIT_IP_META_KEY)(request))
     name = KEY_PREFIX + hashlib.sha256(f"{limit}/{period}|{address}".encode()).hexdigest()
-    config = settings.CACHES[ALIAS]
+    store = caches[ALIAS]
     try:
-        if config["BACKEND"] in REDIS_BACKENDS:
-            count, seconds = count_on_redis(request, config, name, period)
+        if isinstance(store, RedisCache):
+            count, seconds = count_on_redis(request, store, name, period)
         else:
             count, seconds = count_in_cache(name, period)
     except Exception:
@@ -68,21 +61,25 @@ def seconds_to_wait(request: HttpRequest) -> int:
     return seconds if count > limit else 0
 
 
-def count_on_redis(request: HttpRequest, config: dict, name: str, period: int) -> tuple[int, int]:
-    """(the count with this request, the seconds left in its window), in one round trip;
-    the data version too when the public cache is in the same Redis."""
-    client = redis_client(config)
-    key = caches[ALIAS].make_key(name)
+def count_on_redis(
+    request: HttpRequest, store: RedisCache, name: str, period: int
+) -> tuple[int, int]:
+    """(the count with this request, the seconds left in its window), in one round trip
+    through the store's own client; the data version too when the public cache is in
+    the same Redis."""
+    client = store.client()
+    key = store.make_key(name)
     pipeline = client.pipeline(transaction=False)
     pipeline.set(key, 0, ex=period, nx=True)
     pipeline.incr(key)
     pipeline.pttl(key)
-    public = settings.CACHES[PUBLIC_ALIAS]
-    same_store = public["BACKEND"] in REDIS_BACKENDS and all(
-        public.get(setting) == config.get(setting) for setting in ("LOCATION", "OPTIONS")
+    public, config = caches[PUBLIC_ALIAS], settings.CACHES[PUBLIC_ALIAS]
+    same_store = isinstance(public, RedisCache) and all(
+        config.get(setting) == settings.CACHES[ALIAS].get(setting)
+        for setting in ("LOCATION", "OPTIONS")
     )
     if same_store:
-        pipeline.get(caches[PUBLIC_ALIAS].make_key(VERSION_KEY))
+        pipeline.get(public.make_key(VERSION_KEY))
     _, count, milliseconds, *version = pipeline.execute()
     if milliseconds == -1:
         # The counter expired between the SET and the INCR, which made it again without
@@ -92,7 +89,7 @@ def count_on_redis(request: HttpRequest, config: dict, name: str, period: int) -
     if version and version[0] is not None:
         try:
             # Read as the public cache reads it (Django's RedisCache pickles a str).
-            request.data_version = serializer(config).loads(version[0])
+            request.data_version = public.decode(version[0])
         except Exception:
             log.exception("The data version read with the API's count could not be read")
     return count, max(1, math.ceil(milliseconds / 1000))
@@ -115,30 +112,3 @@ def count_in_cache(name: str, period: int) -> tuple[int, int]:
         cache.set(key, 1, timeout=period)
         count = 1
     return count, max(1, math.ceil((window + 1) * period + offset - now))
-
-
-def redis_client(config: dict) -> redis.Redis:
-    """A client of the Redis that Django's RedisCache with this config writes to (its
-    first server), connected with the same options."""
-    location, options = config["LOCATION"], dict(config.get("OPTIONS", {}))
-    ident = repr((location, sorted(options.items())))
-    client = _clients.get(ident)
-    if client is None:
-        servers = re.split("[;,]", location) if isinstance(location, str) else location
-        options.pop("serializer", None)
-        pool_class = options.pop("pool_class", None) or redis.ConnectionPool
-        if isinstance(pool_class, str):
-            pool_class = import_string(pool_class)
-        if isinstance(options.get("parser_class"), str):
-            options["parser_class"] = import_string(options["parser_class"])
-        pool = pool_class.from_url(servers[0], **options)
-        client = _clients.setdefault(ident, redis.Redis(connection_pool=pool))
-    return client
-
-
-def serializer(config: dict):
-    """The serializer Django's RedisCache with this config reads values with."""
-    chosen = config.get("OPTIONS", {}).get("serializer") or RedisSerializer
-    if isinstance(chosen, str):
-        chosen = import_string(chosen)
-    return chosen() if callable(chosen) else chosen

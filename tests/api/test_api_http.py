@@ -4,12 +4,14 @@ for unknown paths and wrong methods, CORS, and the per-IP rate limit."""
 import json
 import socket
 
+import environ
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from locations.domain.clients import client_ip
 from locations.services import api_rate_limit
+from naloxone_finder.cache_backends import with_kept_client
 from tests.factories import make_location, make_zipcodes
 
 pytestmark = pytest.mark.django_db
@@ -320,10 +322,7 @@ def unreachable_default_cache(settings) -> None:
         port = probe.getsockname()[1]
     settings.CACHES = {
         **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        },
+        "default": with_kept_client(environ.Env.cache_url_config(f"redis://127.0.0.1:{port}/0")),
     }
 
 
