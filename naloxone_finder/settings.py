@@ -158,6 +158,7 @@ DB_TIMEOUTS = {
     "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
     "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", default=5000),
     "tcp_user_timeout_ms": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
+    "jit": env.bool("DB_JIT", default=False),
 }
 # Imports (admin and command) run long statements: their own limit, 0 for none.
 DB_IMPORT_STATEMENT_TIMEOUT_MS = env.int("DB_IMPORT_STATEMENT_TIMEOUT_MS", default=0)

@@ -12,18 +12,21 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import get_language, gettext, pgettext
 
 # Open at a moment, evaluated in each location's own time zone. weekday 0 is Monday;
-# a row whose closing time is not after its opening time runs past midnight.
+# a row whose closing time is not after its opening time runs past midnight. The local
+# day and time are worked out once per location (OFFSET 0 keeps PostgreSQL from copying
+# the time-zone conversion into every test of every hours row), and only that day's and
+# the day before's rows are read, through the (location, weekday, ...) index.
 OPEN_AT_SQL = """
 EXISTS (
-  SELECT 1 FROM locations_openinghours h,
-    LATERAL (SELECT (%s::timestamptz
-                     AT TIME ZONE NULLIF("locations_location"."timezone", '')) AS ts) l
-  WHERE h.location_id = "locations_location"."id" AND (
-    (h.weekday = EXTRACT(ISODOW FROM l.ts)::int - 1
-      AND h.opens <= l.ts::time AND (h.closes > l.ts::time OR h.closes <= h.opens))
-    OR (h.weekday = MOD(EXTRACT(ISODOW FROM l.ts)::int + 5, 7)
-      AND h.closes <= h.opens AND l.ts::time < h.closes)
-  )
+  SELECT 1 FROM (
+    SELECT EXTRACT(ISODOW FROM l.ts)::int - 1 AS day, l.ts::time AS t
+    FROM (SELECT %s::timestamptz AT TIME ZONE NULLIF("locations_location"."timezone", '')
+          AS ts OFFSET 0) l
+    OFFSET 0) n
+  JOIN locations_openinghours h ON h.location_id = "locations_location"."id"
+    AND h.weekday IN (n.day, MOD(n.day + 6, 7))
+  WHERE (h.weekday = n.day AND h.opens <= n.t AND (h.closes > n.t OR h.closes <= h.opens))
+    OR (h.weekday = MOD(n.day + 6, 7) AND h.closes <= h.opens AND n.t < h.closes)
 )
 """
 

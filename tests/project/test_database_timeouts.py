@@ -100,6 +100,7 @@ def test_the_timeouts_reach_the_database_session(replication):
         "from django.db import connection; cursor = connection.cursor(); "
         "cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0]); "
         "cursor.execute('SHOW application_name'); print(cursor.fetchone()[0]); "
+        "cursor.execute('SHOW jit'); print(cursor.fetchone()[0]); "
         "print(connection.settings_dict['OPTIONS']['connect_timeout'])",
         DATABASE_URL=replication.primary_url,
         DB_STATEMENT_TIMEOUT_MS="1500",
@@ -108,7 +109,25 @@ def test_the_timeouts_reach_the_database_session(replication):
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["1500ms", "naloxone-finder", "3"]
+    assert result.stdout.split() == ["1500ms", "naloxone-finder", "off", "3"]
+
+
+def test_jit_stays_the_servers_own_when_told(replication):
+    result = run_django(
+        "from django.db import connection; cursor = connection.cursor(); "
+        "cursor.execute('SHOW jit'); print(cursor.fetchone()[0]); "
+        "print(connection.settings_dict['OPTIONS']['options'])",
+        DATABASE_URL=replication.primary_url,
+        DB_JIT="1",
+        DB_STATEMENT_TIMEOUT_MS="1500",
+        DEBUG="1",
+    )
+
+    assert result.returncode == 0, result.stderr
+    shown, options = result.stdout.strip().split("\n")
+    assert options == "-c statement_timeout=1500"
+    [(server_default,)] = replication.primary.query("SHOW jit")
+    assert shown == server_default
 
 
 def test_commands_run_without_the_statement_timeout_unless_told(replication):
