@@ -11,23 +11,15 @@ from django.utils.dateformat import time_format
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import get_language, gettext, pgettext
 
-# Open at a moment, evaluated in each location's own time zone. weekday 0 is Monday;
-# a row whose closing time is not after its opening time runs past midnight. The local
-# day and time are worked out once per location (OFFSET 0 keeps PostgreSQL from copying
-# the time-zone conversion into every test of every hours row), and only that day's and
-# the day before's rows are read, through the (location, weekday, ...) index.
+# Open at a moment, evaluated in each location's own time zone: the moment as a second
+# of the local week (Monday 00:00:00 is 0; 1970-01-01 was a Thursday, three days after a
+# Monday) falls within the location's open_week, the seconds of the week its hours cover
+# (kept from the hours by PostgreSQL triggers: migrations/0014_open_week.py). A location
+# without a time zone is never open.
 OPEN_AT_SQL = """
-EXISTS (
-  SELECT 1 FROM (
-    SELECT EXTRACT(ISODOW FROM l.ts)::int - 1 AS day, l.ts::time AS t
-    FROM (SELECT %s::timestamptz AT TIME ZONE NULLIF("locations_location"."timezone", '')
-          AS ts OFFSET 0) l
-    OFFSET 0) n
-  JOIN locations_openinghours h ON h.location_id = "locations_location"."id"
-    AND h.weekday IN (n.day, MOD(n.day + 6, 7))
-  WHERE (h.weekday = n.day AND h.opens <= n.t AND (h.closes > n.t OR h.closes <= h.opens))
-    OR (h.weekday = MOD(n.day + 6, 7) AND h.closes <= h.opens AND n.t < h.closes)
-)
+"locations_location"."open_week" @> MOD(FLOOR(date_part('epoch',
+  %s::timestamptz AT TIME ZONE NULLIF("locations_location"."timezone", '')))::bigint
+  + 259200, 604800)::int
 """
 
 

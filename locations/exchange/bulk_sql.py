@@ -37,8 +37,12 @@ def update_rows(model, locations: list[Location], field_names: set[str]) -> None
         for f in LOCATION_FIELDS
         if f.name in field_names or f.attname in field_names
     ]
+    copied = ", ".join(quote(f.column) for f in LOCATION_FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE import_changes (LIKE {table})")
+        # The copied columns only (not columns the database keeps itself, like open_week).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE import_changes AS SELECT {copied} FROM {table} WITH NO DATA"
+        )
         copy_rows("import_changes", LOCATION_FIELDS, map(db_values, locations))
         assignments = ", ".join(f"{column} = c.{column}" for column in columns)
         cursor.execute(
