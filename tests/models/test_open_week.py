@@ -19,7 +19,9 @@ MON, TUE, SAT, SUN = 0, 1, 5, 6
 
 def open_week(location) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT open_week::text FROM locations_location WHERE id = %s", [location.pk])
+        cursor.execute(
+            "SELECT open_week::text FROM locations_location WHERE id = %s", [location.pk]
+        )
         return cursor.fetchone()[0]
 
 
