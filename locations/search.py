@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django import forms
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
 from .models.nearby import Filters, count_nearby, nearby_page
+from .models.nearby import mail_based_serving as nearby_mail_based
 from .models.places import OFFERINGS
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
@@ -388,11 +389,6 @@ OFFERING_FILTERS = [
 ]
 
 
-def listing(moment: datetime):
-    """Published places with the columns and the open-now flag every list shows."""
-    return Location.objects.published().for_listing().with_open_now(moment)
-
-
 def nearby_filters(data: dict) -> Filters:
     """The chosen filters (not the distance) as the search query takes them; the same
     as filters() says for the ORM."""
@@ -476,13 +472,5 @@ def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime)
 def mail_based_serving(point: Point, moment: datetime) -> list:
     """The mail-based programs that serve the searched state or the whole country (no
     states listed), nearest first; they do no filtering of their own (one query, through
-    the index of published mail-based programs)."""
-    serving = Q(states_served=[])
-    if point.state:
-        serving |= Q(states_served__contains=[point.state])
-    return list(
-        listing(moment)
-        .filter(serving, kind=Location.Kind.MAIL_BASED)
-        .with_distance(point)
-        .order_by(F("distance").asc(nulls_last=True), "name", "pk")[:FALLBACK_MAIL_BASED]
-    )
+    the index of published mail-based programs: models/nearby.py)."""
+    return nearby_mail_based(point, moment, FALLBACK_MAIL_BASED)

@@ -173,11 +173,17 @@ def nearby_page(
     """The places `offset` to `offset + limit` within `miles` of `point`, nearest first,
     and how many there are in all. The total is None when the page is empty (nothing
     within the radius, or a page past the last): the rows cannot say it then."""
-    alias = router.db_for_read(Location)
     params = parameters(point, miles, filters, moment)
     params.update(limit=limit, offset=offset)
+    return listed(statement(filters.shape()), params, moment)
+
+
+def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], int | None]:
+    """Run a statement whose rows are COLUMNS, distance, hours (HOURS_SQL) and total: the
+    places, as a list shows them at `moment`, and the last row's total."""
+    alias = router.db_for_read(Location)
     with connections[alias].cursor() as cursor:
-        cursor.execute(statement(filters.shape()), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     places = []
     width = len(COLUMNS)
@@ -192,6 +198,34 @@ def nearby_page(
         place.open_now = status["open"] is True
         places.append(place)
     return places, total
+
+
+@lru_cache(maxsize=2)
+def mail_based_statement(in_a_state: bool) -> str:
+    """The SQL of mail_based_serving, for a search in a state or not."""
+    columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
+    serving = "states_served = '{}'"
+    if in_a_state:
+        serving = f"({serving} OR states_served @> ARRAY[%(state)s]::varchar(2)[])"
+    return (
+        f"SELECT {columns},\n  {DISTANCE_SQL} AS distance,\n"
+        f"  {HOURS_SQL} AS hours,\n  NULL AS total\n"
+        f'FROM "locations_location"\n'
+        f"WHERE status = 'published' AND kind = 'mail_based' AND {serving}\n"
+        'ORDER BY distance NULLS LAST, "locations_location"."name", "locations_location"."id"\n'
+        "LIMIT %(limit)s"
+    )
+
+
+def mail_based_serving(point: Point, moment: datetime, limit: int) -> list[Location]:
+    """The published mail-based programs that mail to the searched state (or, with no
+    states listed, everywhere), nearest first, those without a position last; `limit` of
+    them, as a list shows them (the same as the ORM's listing query says, in a statement
+    written once)."""
+    params = parameters(point, 0, Filters(), moment)
+    params.update(state=point.state, limit=limit)
+    places, _total = listed(mail_based_statement(bool(point.state)), params, moment)
+    return places
 
 
 def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime) -> int:

@@ -4,11 +4,19 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import F, Q
 from django.db.models.signals import post_init
 
 from locations.domain.geo import Point
 from locations.models import OFFERINGS, Location
-from locations.models.nearby import COLUMNS, Filters, count_nearby, nearby_page, statement
+from locations.models.nearby import (
+    COLUMNS,
+    Filters,
+    count_nearby,
+    mail_based_serving,
+    nearby_page,
+    statement,
+)
 from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +104,63 @@ def test_every_page_matches_the_orm_query():
     # The cases reach pages that are full, part full and empty.
     assert {len(orm_page(25, Filters(), MOMENTS[0], 0, 20)[0])} == {20}
     assert 0 < len(orm_page(25, Filters(), MOMENTS[0], 50, 20)[0]) < 20
+
+
+def orm_mail_based(point: Point, moment: datetime, limit: int) -> list:
+    serving = Q(states_served=[])
+    if point.state:
+        serving |= Q(states_served__contains=[point.state])
+    rows = (
+        Location.objects.published()
+        .for_listing()
+        .with_open_now(moment)
+        .filter(serving, kind=Location.Kind.MAIL_BASED)
+        .with_distance(point)
+    )
+    return list(rows.order_by(F("distance").asc(nulls_last=True), "name", "pk")[:limit])
+
+
+def mail_described(places) -> list[tuple]:
+    return [
+        (
+            p.pk,
+            None if p.distance is None else round(p.distance, 9),
+            p.open_now,
+            p.hours_list,
+            p.name,
+            p.states_served,
+        )
+        for p in places
+    ]
+
+
+def test_the_mail_based_programs_match_the_orm_query():
+    rng = random.Random(11)
+    for n in range(14):
+        place = make_location(
+            name=f"Mail {n % 6}",
+            kind=Location.Kind.MAIL_BASED,
+            states_served=rng.choice([[], ["NY"], ["NJ", "NY"], ["CA"]]),
+            hours=rng.choice([[], [(d, (9, 0), (17, 0)) for d in range(5)]]),
+            latitude=rng.uniform(25, 48),
+            longitude=rng.uniform(-120, -70),
+        )
+        if n % 5 == 0:  # some nationwide programs have no position at all
+            Location.objects.filter(pk=place.pk).update(
+                latitude=None, longitude=None, states_served=[]
+            )
+    make_location(name="Mail draft", kind=Location.Kind.MAIL_BASED, status="draft")
+    make_location(name="Not by mail")
+    for point in (CENTRE, Point(34.05, -118.24, "90012", "CA"), Point(40.0, -100.0, "x", "")):
+        for moment in MOMENTS:
+            for limit in (3, 10, 20):
+                found = mail_based_serving(point, moment, limit)
+                expected = orm_mail_based(point, moment, limit)
+
+                assert mail_described(found) == mail_described(expected)
+    # The programs without a position are listed, after every placed one.
+    listed = [p.latitude is None for p in mail_based_serving(CENTRE, MOMENTS[0], 20)]
+    assert listed.count(True) == 3 and listed == sorted(listed)
 
 
 def test_the_rows_are_whole_places_with_their_hours():
