@@ -20,7 +20,7 @@ from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.nearby import Filters, count_nearby, nearby_page
+from .models.nearby import Filters, count_nearby, nearby_page, nearest_distance
 from .models.nearby import mail_based_serving as nearby_mail_based
 from .models.places import OFFERINGS
 
@@ -428,45 +428,19 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
     return result
 
 
-# How a fallback widens its ring (in miles) until one holds enough places. The first is at
-# least FIRST_RING; after a ring that held `k` of the FALLBACK_NEAREST it needs, the next
-# is sized for the density seen: the radius that should hold them (sqrt(FALLBACK_NEAREST /
-# k) times the last) with a quarter to spare, and never less than half as wide again.
-# After an empty one it is EMPTY_RING_GROWTH times wider. Past CONTINENT the last ring
-# is EVERYWHERE (half the way round the Earth), which reaches every place from anywhere.
-FIRST_RING = 50
-EMPTY_RING_GROWTH = 3.5
-RING_MARGIN = 1.25
-LEAST_RING_GROWTH = 1.5
-CONTINENT = 3000
-EVERYWHERE = 12500
-
-
-def next_ring(ring: float, found: int) -> float:
-    """The ring to read after `ring`, which held `found` matching places (fewer than
-    FALLBACK_NEAREST). Reading costs what the ring's bounding box holds, so each is no
-    wider than the places seen so far suggest."""
-    if found:
-        growth = max(LEAST_RING_GROWTH, RING_MARGIN * math.sqrt(FALLBACK_NEAREST / found))
-    else:
-        growth = EMPTY_RING_GROWTH
-    wider = max(FIRST_RING, ring * growth)
-    return EVERYWHERE if wider >= CONTINENT else wider
-
-
 def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime) -> list:
     """The FALLBACK_NEAREST places nearest `point` that match the filters, mail-based
-    programs aside: the page query run on wider and wider rings (each read through the
-    location index, next_ring) until one holds enough. The nearest of a ring that holds
-    them are the nearest of all, since every place outside it is farther."""
+    programs aside, in two statements: a distance that holds at least that many matches
+    (the farthest of the nearest on a flat map, walked through the GiST index:
+    models/nearby.py), then the page query within it. Nothing within `radius` matched,
+    so all of them are beyond it."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
-    found: list = []
-    ring = next_ring(radius, 0)  # the radius itself held none
-    while True:
-        found, total = nearby_page(point, ring, chosen, moment, 0, FALLBACK_NEAREST)
-        if ring >= EVERYWHERE or (total or 0) >= FALLBACK_NEAREST:
-            return found
-        ring = next_ring(ring, total or 0)
+    reach = nearest_distance(point, chosen, moment, FALLBACK_NEAREST)
+    if reach is None:
+        return []
+    # A hair wider, so that the farthest of them is not lost to rounding at the edge.
+    found, _total = nearby_page(point, reach * (1 + 1e-9), chosen, moment, 0, FALLBACK_NEAREST)
+    return found
 
 
 def mail_based_serving(point: Point, moment: datetime) -> list:

@@ -44,12 +44,16 @@ def bounding_box(point: Point, miles: float) -> tuple[float, float, float, float
     antimeridian or reach a pole, the longitude span is the whole globe and only
     latitude narrows the search.
     """
-    lat_span = miles / MILES_PER_DEGREE_LATITUDE
-    cos_lat = math.cos(math.radians(point.latitude))
+    lat_span = miles / MILES_PER_DEGREE_LATITUDE  # a little over the exact span
     min_lat, max_lat = point.latitude - lat_span, point.latitude + lat_span
-    if cos_lat < 0.01:
+    if abs(point.latitude) + lat_span >= 90:
         return (min_lat, max_lat, -180.0, 180.0)
-    lng_span = lat_span / cos_lat
+    # The circle's widest reach east and west is on its poleward side, where degrees of
+    # longitude are shortest: asin(sin(angle) / cos(latitude)), not angle / cos(latitude).
+    reach = math.sin(math.radians(lat_span)) / math.cos(math.radians(point.latitude))
+    if reach >= 1:
+        return (min_lat, max_lat, -180.0, 180.0)
+    lng_span = math.degrees(math.asin(reach))
     min_lng, max_lng = point.longitude - lng_span, point.longitude + lng_span
     if min_lng < -180 or max_lng > 180:
         return (min_lat, max_lat, -180.0, 180.0)

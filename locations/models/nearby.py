@@ -79,22 +79,13 @@ class Filters:
         )
 
 
-@lru_cache(maxsize=256)
-def statement(shape: tuple) -> str:
-    """The SQL for one shape of filters (see Filters.shape): the page of rows, each with
-    distance, its hours (HOURS_SQL) and the total within the radius. Whether a listed
-    place is open is read from its hours in Python (the same rule, domain.open_status),
-    not asked of PostgreSQL again for each row; the "open now" filter is SQL."""
+def filter_conditions(shape: tuple) -> list[str]:
+    """The SQL conditions of one shape of filters (see Filters.shape), the distance aside."""
     has_kinds, offerings, has_languages, has_without, open_now = shape
     unknown = set(offerings) - OFFERING_COLUMNS
     if unknown:  # column names go into the text: only the model's own
         raise ValueError(f"not an offering: {sorted(unknown)}")
-    conditions = [
-        "status = 'published'",
-        "latitude BETWEEN %(min_lat)s AND %(max_lat)s",
-        "longitude BETWEEN %(min_lng)s AND %(max_lng)s",
-        f"{DISTANCE_SQL} <= %(miles)s",
-    ]
+    conditions = []
     if has_kinds:
         conditions.append("kind = ANY(%(kinds)s::varchar[])")
     conditions.extend(f'"{column}"' for column in offerings)
@@ -102,9 +93,24 @@ def statement(shape: tuple) -> str:
         conditions.append("languages && %(languages)s::varchar[]")
     if has_without:
         conditions.append("kind <> ALL(%(without_kinds)s::varchar[])")
-    open_sql = OPEN_AT_SQL.replace("%s", "%(moment)s").strip()
     if open_now:
-        conditions.append(open_sql)
+        conditions.append(OPEN_AT_SQL.replace("%s", "%(moment)s").strip())
+    return conditions
+
+
+@lru_cache(maxsize=256)
+def statement(shape: tuple) -> str:
+    """The SQL for one shape of filters (see Filters.shape): the page of rows, each with
+    distance, its hours (HOURS_SQL) and the total within the radius. Whether a listed
+    place is open is read from its hours in Python (the same rule, domain.open_status),
+    not asked of PostgreSQL again for each row; the "open now" filter is SQL."""
+    conditions = [
+        "status = 'published'",
+        "latitude BETWEEN %(min_lat)s AND %(max_lat)s",
+        "longitude BETWEEN %(min_lng)s AND %(max_lng)s",
+        f"{DISTANCE_SQL} <= %(miles)s",
+        *filter_conditions(shape),
+    ]
     columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
     where = "\n  AND ".join(conditions)
     return (
@@ -114,6 +120,45 @@ def statement(shape: tuple) -> str:
         'ORDER BY distance, "locations_location"."name", "locations_location"."id"\n'
         "LIMIT %(limit)s OFFSET %(offset)s"
     )
+
+
+# The position the location_published_point index (GiST) holds, on a flat map of
+# degrees: its <-> operator walks the index nearest first, and the filters are tested
+# on the way, place by place, until enough match.
+FLAT_POSITION = 'point("locations_location"."longitude", "locations_location"."latitude")'
+
+
+@lru_cache(maxsize=256)
+def nearest_statement(shape: tuple) -> str:
+    """The SQL of nearest_distance for one shape of filters."""
+    conditions = [
+        "status = 'published'",
+        "latitude IS NOT NULL",
+        "longitude IS NOT NULL",
+        *filter_conditions(shape),
+    ]
+    where = "\n  AND ".join(conditions)
+    return (
+        f'SELECT {DISTANCE_SQL}\nFROM "locations_location"\nWHERE {where}\n'
+        f"ORDER BY {FLAT_POSITION} <-> point(%(lng)s, %(lat)s)\nLIMIT %(limit)s"
+    )
+
+
+def nearest_distance(point: Point, filters: Filters, moment: datetime, count: int) -> float | None:
+    """A distance in miles within which at least `count` places match the filters (or
+    every match, when fewer do): the farthest of the `count` matches nearest `point` on
+    a flat map of degrees, found through the GiST index without reading the places
+    around them that do not match. On the globe other places may be nearer than some of
+    these (a degree of longitude is shorter than one of latitude), but none is farther
+    than the farthest of them, so a search of that radius holds the true nearest.
+    None when nothing matches anywhere."""
+    alias = router.db_for_read(Location)
+    params = parameters(point, 0, filters, moment)
+    params.update(lat=point.latitude, lng=point.longitude, limit=count)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(nearest_statement(filters.shape()), params)
+        distances = [distance for (distance,) in cursor.fetchall()]
+    return max(distances, default=None)
 
 
 def parameters(point: Point, miles: float, filters: Filters, moment: datetime) -> dict:

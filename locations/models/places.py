@@ -7,9 +7,10 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Func, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -382,6 +383,13 @@ class Location(PlaceFields):
                 condition=Q(status="published"),
                 name="location_published_latlng",
             ),
+            # A search's fallback: the places nearest a point on a flat map of degrees,
+            # walked nearest first (models/nearby.py, nearest_distance).
+            GistIndex(
+                Func(F("longitude"), F("latitude"), function="point"),
+                condition=Q(status="published", latitude__isnull=False, longitude__isnull=False),
+                name="location_published_point",
+            ),
             # A search's fallback lists the mail-based programs serving a state; the
             # few published ones, without reading the table.
             models.Index(
@@ -507,9 +515,10 @@ class Location(PlaceFields):
         """open_status() now, for templates (which cannot pass a moment)."""
         return self.open_status(timezone.now())
 
-    def week(self, moment: datetime) -> list[dict]:
-        """Opening periods for each weekday, Monday first, with today marked."""
-        local = self.local_time(moment)
+    def week(self, moment: datetime | None) -> list[dict]:
+        """Opening periods for each weekday, Monday first, with today (at `moment`)
+        marked; nothing marked without a moment (a printed sheet outlives the day)."""
+        local = self.local_time(moment) if moment else None
         today = local.weekday() if local else None
         periods = list(self.hours.all())
         return [

@@ -45,7 +45,9 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def location_flyer(request: HttpRequest, slug: str) -> HttpResponse:
     """A one-page printable sheet about a place, with a QR code of its permalink."""
     location = get_object_or_404(Location.objects.published().prefetch_related("hours"), slug=slug)
-    return render(request, "locations/flyer.html", location_context(request, location))
+    ctx = location_context(request, location)
+    ctx["week"] = location.week(None)  # on paper for weeks: no day is "today"
+    return render(request, "locations/flyer.html", ctx)
 
 
 def location_context(request: HttpRequest, location: Location) -> dict:

@@ -31,6 +31,16 @@ def full_listing(**fields) -> Location:
     )
 
 
+def test_a_printed_sheet_marks_no_day_as_today(client):
+    place = full_listing(hours=[(d, (9, 0), (17, 0)) for d in range(7)])
+
+    page = squashed(client.get(f"/locations/{place.slug}/flyer/"))
+    detail = squashed(client.get(f"/locations/{place.slug}/"))
+
+    assert "(today)" not in page and 'aria-current="date"' not in page
+    assert "(today)" in detail  # the page itself still marks it, every day of the week
+
+
 def test_it_shows_what_a_poster_needs(client):
     place = full_listing()
 

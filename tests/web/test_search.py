@@ -2,18 +2,14 @@
 
 import math
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 
-from locations import search as search_module
 from locations.models import Location, ZipCode
 from locations.search import (
-    EVERYWHERE,
     FLAG_COLUMNS,
     OFFERING_FILTERS,
     SearchForm,
-    next_ring,
     run_search,
 )
 from tests.factories import make_location, make_zipcodes
@@ -338,21 +334,20 @@ def test_the_search_page_takes_three_queries_whatever_the_number_of_results(
         search(client, "near=10001")
 
 
-def test_the_fallback_takes_a_query_per_ring_it_needs(client, django_assert_num_queries):
+def test_the_fallback_takes_two_queries_however_far_it_reaches(client, django_assert_num_queries):
     make_location(name="Far", latitude=42.0)
     make_location(name="Mail", kind="mail_based", states_served=["NY"], latitude=42.0)
-    # 1 ZIP lookup, 2 the page (empty), 3-7 one query per ring (50 miles, 175, then
-    # wider by what each held: 489, 1,367, and everywhere, as fewer than five places
-    # match anywhere), 8 the mail-based programs, 9 the demo-data check.
-    with django_assert_num_queries(9):
+    # 1 ZIP lookup, 2 the page (empty), 3 how far the nearest five reach (fewer match:
+    # all of them), 4 the page query that far, 5 the mail-based programs, 6 the
+    # demo-data check.
+    with django_assert_num_queries(6):
         response = search(client, "near=10001&radius=1")
     assert response.context["result"].mail_based
     assert [p.name for p in response.context["result"].nearest_beyond] == ["Far"]
 
     for i in range(5):
         make_location(name=f"Near {i}", latitude=40.8 + i * 0.01)
-    # 3 the first ring (50 miles) holds five: no wider one is read.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = search(client, "near=10001&radius=1")
     nearest = [p.name for p in response.context["result"].nearest_beyond]
     assert nearest == [f"Near {i}" for i in range(5)]
@@ -377,41 +372,37 @@ def test_the_fallback_finds_the_nearest_however_far_they_are(client):
     assert distances == sorted(distances)
 
 
-def test_each_ring_of_the_fallback_is_sized_by_what_the_last_one_held():
-    # After an empty ring (or the radius itself): 3.5 times wider, at least 50 miles.
-    assert next_ring(5, 0) == 50
-    assert next_ring(50, 0) == 175
-    # One place of five in 100 miles: five should be within 100 * sqrt(5), with a
-    # quarter to spare.
-    assert next_ring(100, 1) == pytest.approx(100 * 1.25 * math.sqrt(5))
-    # Four of five: still half as wide again, so that rings do not creep.
-    assert next_ring(100, 4) == 150
-    # Past the continent, the last ring reaches everywhere.
-    assert next_ring(1000, 0) == EVERYWHERE
-    assert next_ring(2500, 4) == EVERYWHERE
+def test_the_fallback_is_the_nearest_on_the_globe_not_on_a_flat_map(client):
+    """In Alaska a degree of longitude is half a degree of latitude: five places 0.8 of
+    a degree north (55 miles) are nearer on a flat map of degrees than one a whole
+    degree east, which is 35 miles away. The one to the east is the nearest."""
+    ZipCode.objects.create(
+        code="99501",
+        city="Anchorage",
+        state="AK",
+        latitude=60.0,
+        longitude=-150.0,
+        timezone="America/Anchorage",
+    )
+    for i in range(5):
+        make_location(name=f"North {i}", latitude=60.8 + i * 0.001, longitude=-150.0)
+    make_location(name="East", latitude=60.0, longitude=-149.0)
+
+    result = search(client, "near=99501&radius=5").context["result"]
+
+    assert [place.name for place in result.nearest_beyond] == [
+        "East", "North 0", "North 1", "North 2", "North 3",
+    ]  # fmt: skip
+    assert round(result.nearest_beyond[0].distance) == 35
 
 
-def test_the_fallback_reads_only_as_wide_as_the_places_it_has_seen(client):
-    """Two places 80 and 130 miles from 10001 (Philadelphia, Albany), three more 400 to
-    700 miles off: the rings go 50, 175 (two found), 346, 684 (four) and 1,025 miles
-    (half as wide again; five, as Chicago is 711 miles away), never the whole country."""
-    make_location(name="Philadelphia", latitude=39.95, longitude=-75.16)
-    make_location(name="Albany", latitude=42.65, longitude=-73.75)
-    for i, (lat, lng) in enumerate([(41.88, -87.63), (41.5, -81.7), (39.1, -84.5)]):
-        make_location(name=f"Midwest {i}", latitude=lat, longitude=lng)
-    make_location(name="Denver", latitude=39.74, longitude=-104.99)
-    read: list[float] = []
-    original = search_module.nearby_page
+def test_the_fallback_is_empty_when_nothing_matches_anywhere(client):
+    make_location(name="Not free", free_naloxone=False, latitude=42.0)
 
-    def reading(point, ring, *args):
-        read.append(round(ring))
-        return original(point, ring, *args)
+    result = search(client, "near=10001&radius=1&free=1").context["result"]
 
-    with mock.patch.object(search_module, "nearby_page", reading):
-        result = search(client, "near=10001&radius=5").context["result"]
-
-    assert read == [5, 50, 175, 346, 684, 1025]  # the radius itself, then the rings
-    assert "Denver" not in [place.name for place in result.nearest_beyond]
+    assert result.total == 0
+    assert result.nearest_beyond == []
 
 
 def test_the_demo_banner_shows_only_while_demo_data_exists(client):
