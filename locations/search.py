@@ -20,7 +20,7 @@ from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.nearby import Filters, count_nearby, nearby_page, nearest
+from .models.nearby import Filters, count_nearby, nearby_page, nearest_distance
 from .models.nearby import mail_based_serving as nearby_mail_based
 from .models.places import OFFERINGS
 
@@ -430,11 +430,17 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
 
 def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime) -> list:
     """The FALLBACK_NEAREST places nearest `point` that match the filters, mail-based
-    programs aside, read through the GiST index of positions nearest first
-    (models/nearby.py, `nearest`). Nothing within `radius` matched, so all of them are
-    beyond it."""
+    programs aside, in two statements: a distance that holds at least that many matches
+    (the farthest of the nearest on a flat map, walked through the GiST index:
+    models/nearby.py), then the page query within it. Nothing within `radius` matched,
+    so all of them are beyond it."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
-    return nearest(point, chosen, moment, FALLBACK_NEAREST)
+    reach = nearest_distance(point, chosen, moment, FALLBACK_NEAREST)
+    if reach is None:
+        return []
+    # A hair wider, so that the farthest of them is not lost to rounding at the edge.
+    found, _total = nearby_page(point, reach * (1 + 1e-9), chosen, moment, 0, FALLBACK_NEAREST)
+    return found
 
 
 def mail_based_serving(point: Point, moment: datetime) -> list:

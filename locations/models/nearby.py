@@ -130,93 +130,35 @@ FLAT_POSITION = 'point("locations_location"."longitude", "locations_location"."l
 
 @lru_cache(maxsize=256)
 def nearest_statement(shape: tuple) -> str:
-    """The SQL of `nearest`'s walk, for one shape of filters: the first %(walk)s matches
-    on the flat map, then the %(limit)s nearest of them on the globe (distance, name,
-    id, as the page orders), each with the number walked and how far the walk went on
-    the flat map, in degrees."""
-    columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
+    """The SQL of nearest_distance for one shape of filters."""
     conditions = [
         "status = 'published'",
         "latitude IS NOT NULL",
         "longitude IS NOT NULL",
         *filter_conditions(shape),
     ]
-    where = "\n    AND ".join(conditions)
-    # The walk is named as the table, so that the hours and the order read it as such.
+    where = "\n  AND ".join(conditions)
     return (
-        f"SELECT {columns}, distance,\n  {HOURS_SQL} AS hours,\n"
-        "  COUNT(*) OVER () AS walked, MAX(flat) OVER () AS reach\n"
-        f"FROM (\n  SELECT {columns},\n    {DISTANCE_SQL} AS distance,\n"
-        f"    {FLAT_POSITION} <-> point(%(lng)s, %(lat)s) AS flat\n"
-        f'  FROM "locations_location"\n  WHERE {where}\n'
-        f"  ORDER BY {FLAT_POSITION} <-> point(%(lng)s, %(lat)s)\n"
-        '  LIMIT %(walk)s\n) AS "locations_location"\n'
-        'ORDER BY distance, "locations_location"."name", "locations_location"."id"\n'
-        "LIMIT %(limit)s"
+        f'SELECT {DISTANCE_SQL}\nFROM "locations_location"\nWHERE {where}\n'
+        f"ORDER BY {FLAT_POSITION} <-> point(%(lng)s, %(lat)s)\nLIMIT %(limit)s"
     )
 
 
-# How many matches the first walk reads, how much each further walk multiplies that by,
-# and the most it reads before settling for a search of the radius the walk found.
-FIRST_WALK = 16
-WALK_GROWTH = 4
-LONGEST_WALK = 1024
-
-
-def nothing_nearer_beyond(point: Point, reach: float, miles: float) -> bool:
-    """Whether every place more than `reach` degrees from `point` on the flat map is at
-    least `miles` away on the globe, so that a walk that went that far has seen all the
-    places within `miles`.
-
-    A place within `miles` is inside bounding_box(point, miles), at latitudes up to
-    `top`, and there, for the angles a and b of its differences in latitude and in
-    longitude, hav(distance) = hav(a) + cos(lat1) cos(lat2) hav(b) >= cos(top)^2 (hav(a)
-    + hav(b)) >= cos(top)^2 hav(sqrt(a^2 + b^2)) (hav of a square root is concave), so
-    its distance is at least 2 R asin(cos(top) sin(flat / 2)). If that is more than
-    `miles` for the flat distance `reach`, no such place is farther than `reach` on the
-    flat map. A box that wraps round the globe (over the antimeridian, or a pole) proves
-    nothing: the flat map's longitudes do not wrap; nor does one whose span is over 180
-    degrees on the flat map (hav of a square root is concave only up to there)."""
-    min_lat, max_lat, min_lng, max_lng = bounding_box(point, miles)
-    if (min_lng, max_lng) == (-180.0, 180.0) or math.hypot(
-        max_lat - min_lat, max_lng - min_lng
-    ) > 180:
-        return False
-    top = math.radians(max(abs(min_lat), abs(max_lat)))
-    bound = math.cos(top) * math.sin(math.radians(reach) / 2)
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, bound)) > miles * (1 + 1e-9)
-
-
-def nearest(point: Point, filters: Filters, moment: datetime, count: int) -> list[Location]:
-    """The `count` places nearest `point` on the globe that match the filters, as the
-    page query orders them (distance, name, id), read through the GiST index without
-    reading the places around them that do not match.
-
-    The index walks nearest first on a flat map of degrees, which is not the globe's
-    order (in Alaska a degree of longitude is half a degree of latitude), so a walk reads
-    more matches than `count` and keeps the `count` nearest on the globe, when
-    nothing_nearer_beyond shows that the places it did not reach are all farther. If
-    not, a longer walk; past LONGEST_WALK, the page query within the distance of the
-    farthest kept (which holds them, so holds the nearest)."""
+def nearest_distance(point: Point, filters: Filters, moment: datetime, count: int) -> float | None:
+    """A distance in miles within which at least `count` places match the filters (or
+    every match, when fewer do): the farthest of the `count` matches nearest `point` on
+    a flat map of degrees, found through the GiST index without reading the places
+    around them that do not match. On the globe other places may be nearer than some of
+    these (a degree of longitude is shorter than one of latitude), but none is farther
+    than the farthest of them, so a search of that radius holds the true nearest.
+    None when nothing matches anywhere."""
+    alias = router.db_for_read(Location)
     params = parameters(point, 0, filters, moment)
     params.update(lat=point.latitude, lng=point.longitude, limit=count)
-    sql = nearest_statement(filters.shape())
-    walk = FIRST_WALK
-    while True:
-        params["walk"] = walk
-        places, last = listed(sql, params, moment)
-        if not places:
-            return []
-        walked, reach = last
-        if walked < walk or len(places) < count:
-            return places  # every match was read
-        farthest = places[-1].distance
-        if nothing_nearer_beyond(point, reach, farthest):
-            return places
-        if walk >= LONGEST_WALK:
-            found, _total = nearby_page(point, farthest * (1 + 1e-9), filters, moment, 0, count)
-            return found
-        walk *= WALK_GROWTH
+    with connections[alias].cursor() as cursor:
+        cursor.execute(nearest_statement(filters.shape()), params)
+        distances = [distance for (distance,) in cursor.fetchall()]
+    return max(distances, default=None)
 
 
 def parameters(point: Point, miles: float, filters: Filters, moment: datetime) -> dict:
@@ -278,30 +220,29 @@ def nearby_page(
     within the radius, or a page past the last): the rows cannot say it then."""
     params = parameters(point, miles, filters, moment)
     params.update(limit=limit, offset=offset)
-    places, last = listed(statement(filters.shape()), params, moment)
-    return places, last[0] if last else None
+    return listed(statement(filters.shape()), params, moment)
 
 
-def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], tuple]:
-    """Run a statement whose rows are COLUMNS, distance, hours (HOURS_SQL) and then any
-    other columns: the places, as a list shows them at `moment`, and the last row's
-    other columns (() when there are no rows)."""
+def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], int | None]:
+    """Run a statement whose rows are COLUMNS, distance, hours (HOURS_SQL) and total: the
+    places, as a list shows them at `moment`, and the last row's total."""
     alias = router.db_for_read(Location)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     places = []
     width = len(COLUMNS)
+    total = None
     language = get_language()
     for row in rows:
         place = listed_place(alias, row[:width])
-        place.distance, hours = row[width], row[width + 1]
+        place.distance, hours, total = row[width:]
         place.hours_list = hours_of(hours)
         # The page is of one moment, the search's: its cards say open or closed at it.
         status = place.__dict__["open_status_now"] = place.open_status(moment, language)
         place.open_now = status["open"] is True
         places.append(place)
-    return places, tuple(rows[-1][width + 2 :]) if rows else ()
+    return places, total
 
 
 @lru_cache(maxsize=2)
@@ -313,7 +254,7 @@ def mail_based_statement(in_a_state: bool) -> str:
         serving = f"({serving} OR states_served @> ARRAY[%(state)s]::varchar(2)[])"
     return (
         f"SELECT {columns},\n  {DISTANCE_SQL} AS distance,\n"
-        f"  {HOURS_SQL} AS hours\n"
+        f"  {HOURS_SQL} AS hours,\n  NULL AS total\n"
         f'FROM "locations_location"\n'
         f"WHERE status = 'published' AND kind = 'mail_based' AND {serving}\n"
         'ORDER BY distance NULLS LAST, "locations_location"."name", "locations_location"."id"\n'
@@ -328,7 +269,7 @@ def mail_based_serving(point: Point, moment: datetime, limit: int) -> list[Locat
     written once)."""
     params = parameters(point, 0, Filters(), moment)
     params.update(state=point.state, limit=limit)
-    places, _last = listed(mail_based_statement(bool(point.state)), params, moment)
+    places, _total = listed(mail_based_statement(bool(point.state)), params, moment)
     return places
 
 

@@ -246,9 +246,10 @@ def test_the_embed_takes_three_queries_whatever_the_number_of_places(
 def test_the_embed_fallback_takes_the_search_pages_queries(client, django_assert_num_queries):
     make_location(name="Far", latitude=42.0)
     make_location(name="Mail", kind=Location.Kind.MAIL_BASED, states_served=["NY"], latitude=42.0)
-    # 1 ZIP lookup, 2 the page (empty), 3 the fallback's nearest places, 4 the
-    # mail-based programs, 5 the demo-data check.
-    with django_assert_num_queries(5):
+    # 1 ZIP lookup, 2 the page (empty), 3-4 the fallback's nearest places (how far they
+    # reach, then the page query that far), 5 the mail-based programs, 6 the demo-data
+    # check.
+    with django_assert_num_queries(6):
         response = client.get("/embed/?near=10001&radius=1")
     assert "Mail" in page(response)
 

@@ -89,9 +89,10 @@ def test_the_state_page_lists_programs_that_mail_to_the_whole_country(client):
 def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_queries):
     make_location(name="Far", latitude=42.0, is_demo=True)
 
-    # 1 ZIP, 2 the page (empty), 3 the fallback's nearest places, 4 the mail-based
-    # programs, 5 the help lines with the demo-data check (one query for both).
-    with django_assert_num_queries(5):
+    # 1 ZIP, 2 the page (empty), 3-4 the fallback's nearest places (how far they reach,
+    # then the page query that far), 5 the mail-based programs, 6 the help lines with
+    # the demo-data check (one query for both).
+    with django_assert_num_queries(6):
         response = client.get("/search?near=10001&radius=1")
 
     assert "Demo data, not real locations" in response.content.decode()
