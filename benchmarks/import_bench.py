@@ -27,10 +27,12 @@ import django  # noqa: E402
 django.setup()
 
 import zipcodes  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from locations.domain.phones import normalize_phone  # noqa: E402
 from locations.exchange.csv_format import COLUMNS, OFFERING_COLUMNS  # noqa: E402
 from locations.management.commands.load_zipcodes import zip_from_package  # noqa: E402
 from locations.models import Location, ZipCode  # noqa: E402
@@ -55,6 +57,18 @@ NAMES = ["Main Street", "Riverside", "Community", "Hilltop", "Lakeview", "Union"
 SUFFIXES = ["Pharmacy", "Drug", "Health Center", "Outreach", "Clinic", "Wellness"]
 STREETS = ["Main St", "Broadway", "Oak Ave", "2nd St", "Park Rd", "Elm St", "Market St"]
 PHONES = ["({a}) 555-{b:04d}", "{a}-555-{b:04d}", "{a}.555.{b:04d}", "+1 {a} 555 {b:04d}"]
+
+
+def dialable(area: int) -> bool:
+    try:
+        normalize_phone(f"({area}) 555-0100")
+    except ValidationError:
+        return False
+    return True
+
+
+# Area codes in service (the importer refuses numbers that cannot be dialled).
+AREA_CODES = [area for area in range(201, 990) if dialable(area)]
 
 
 def main() -> None:
@@ -140,7 +154,7 @@ def make_rows(count: int, zips: list[ZipCode]) -> list[dict]:
             city=place.city,
             state=place.state,
             zip_code=place.code,
-            phone=rng.choice(PHONES).format(a=rng.randint(201, 989), b=n % 10_000),
+            phone=rng.choice(PHONES).format(a=rng.choice(AREA_CODES), b=n % 10_000),
             hours=rng.choice(HOURS),
             last_verified_on=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
             languages=rng.choice(["", "English", "English; Spanish", "Spanish, Chinese"]),
