@@ -144,6 +144,23 @@ def nearest_statement(shape: tuple) -> str:
     )
 
 
+def nearest_parameters(point: Point, filters: Filters, moment: datetime, count: int) -> dict:
+    params = parameters(point, 0, filters, moment)
+    params.update(lat=point.latitude, lng=point.longitude, limit=count)
+    return params
+
+
+def explain_nearest(point: Point, filters: Filters, moment: datetime, count: int) -> str:
+    """PostgreSQL's plan of nearest_distance's statement (for the index test)."""
+    alias = router.db_for_read(Location)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN {nearest_statement(filters.shape())}",
+            nearest_parameters(point, filters, moment, count),
+        )
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def nearest_distance(point: Point, filters: Filters, moment: datetime, count: int) -> float | None:
     """A distance in miles within which at least `count` places match the filters (or
     every match, when fewer do): the farthest of the `count` matches nearest `point` on
@@ -153,8 +170,7 @@ def nearest_distance(point: Point, filters: Filters, moment: datetime, count: in
     than the farthest of them, so a search of that radius holds the true nearest.
     None when nothing matches anywhere."""
     alias = router.db_for_read(Location)
-    params = parameters(point, 0, filters, moment)
-    params.update(lat=point.latitude, lng=point.longitude, limit=count)
+    params = nearest_parameters(point, filters, moment, count)
     with connections[alias].cursor() as cursor:
         cursor.execute(nearest_statement(filters.shape()), params)
         distances = [distance for (distance,) in cursor.fetchall()]

@@ -1,5 +1,6 @@
 """Settings refuse unsafe production configs; health check; static files; the index."""
 
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from locations.domain.geo import Point
-from locations.models.nearby import Filters, count_nearby, explain_nearby
+from locations.models.nearby import Filters, count_nearby, explain_nearby, explain_nearest
 from tests.processes import run_django
 
 PRODUCTION_KEY = "x8$Kq2!vLz9@pW4#nR7&tY1^mB5*cF3(hJ6)dG0-sA-Lm8%Qe2+Zr5=Uo7~Vi3"  # for tests only
@@ -89,6 +90,10 @@ def test_at_100000_locations_the_search_reads_an_index_not_every_row():
     assert "location_published_latlng" in plan
     assert "Seq Scan on locations_location" not in plan
     assert count_nearby(point, 10, chosen, moment) > 0
+    # The fallback walks the GiST index of positions nearest first ("open now" too).
+    walk = explain_nearest(point, replace(chosen, open_now=True), moment, 5)
+    assert "Index Scan using location_published_point" in walk
+    assert "Seq Scan on locations_location" not in walk
 
 
 def database_url() -> str:
