@@ -42,3 +42,10 @@ def connection_options(
     if settings:
         result["options"] = " ".join([*filter(None, [result.get("options")]), *settings])
     return result
+
+
+def answer_timeout(statement_timeout_ms: int) -> float | None:
+    """Seconds to wait for any one answer from the database before dropping the
+    connection (naloxone_finder/postgresql): the statement timeout and 2 s for the round
+    trip; no limit without a statement timeout (commands)."""
+    return (statement_timeout_ms + 2000) / 1000 if statement_timeout_ms else None

@@ -12,7 +12,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from naloxone_finder.cache_backends import with_kept_client
-from naloxone_finder.database import connection_options
+from naloxone_finder.database import answer_timeout, connection_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -166,11 +166,22 @@ DATABASES["default"]["OPTIONS"] = connection_options(
     DATABASES["default"].get("OPTIONS", {}), application_name="naloxone-finder", **DB_TIMEOUTS
 )
 
+
+# Django's PostgreSQL backend, with that limit: a server that stops answering on an open
+# connection cannot enforce its own statement timeout.
+DATABASES["default"]["ENGINE"] = "naloxone_finder.postgresql"
+DATABASES["default"]["ANSWER_TIMEOUT"] = answer_timeout(DB_TIMEOUTS["statement_timeout_ms"])
+
 # Read replicas: public reads go to one that is up and not lagging, everything else to the
 # primary (naloxone_finder/db_router.py).
 for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     replica = env.db_url_config(url)
-    replica.update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True)
+    replica.update(
+        ENGINE=DATABASES["default"]["ENGINE"],
+        ANSWER_TIMEOUT=DATABASES["default"]["ANSWER_TIMEOUT"],
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+    )
     replica["OPTIONS"] = connection_options(
         replica.get("OPTIONS", {}),
         application_name=f"naloxone-finder replica_{number}",

@@ -16,6 +16,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from naloxone_finder.database import answer_timeout
+
 from ..domain.addresses import address_parts, normalize_address
 from ..domain.geo import miles_between
 from ..domain.validators import control_character
@@ -81,11 +83,13 @@ def import_rows(
         result.file_errors.append(error.row_error)
         return result
 
-    with transaction.atomic() if not dry_run else contextlib.nullcontext():
+    with contextlib.ExitStack() as writing:
         if not dry_run:
+            # Longer than a page's limits: waiting for another import, then COPY.
+            timeout = int(settings.DB_IMPORT_STATEMENT_TIMEOUT_MS)
+            writing.enter_context(connection.answer_timeout(answer_timeout(timeout)))
+            writing.enter_context(transaction.atomic())
             with connection.cursor() as cursor:
-                # Longer than a page's limit: waiting for another import, then COPY.
-                timeout = int(settings.DB_IMPORT_STATEMENT_TIMEOUT_MS)
                 cursor.execute(f"SET LOCAL statement_timeout = {timeout}")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         batch = _Batch(source, columns, records)

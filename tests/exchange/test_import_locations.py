@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from locations.exchange import importer as importer_module
 from locations.exchange.importer import import_rows
 from locations.models import Location, OpeningHours
 from tests.factories import csv_text, make_location, make_zipcodes, row
@@ -646,3 +647,25 @@ def test_it_keeps_a_phone_extension(run):
     run(row(external_id="A1", phone="(212) 555-0100 ext 5"), row(external_id="A2"))
 
     assert Location.objects.get(external_id="A1").phone == "+12125550100;ext=5"
+
+
+def test_an_import_waits_for_the_database_without_the_pages_limit(run, monkeypatch):
+    """A page gives up on an answer after the statement timeout and 2 s; an import, whose
+    statements may run long (DB_IMPORT_STATEMENT_TIMEOUT_MS, none by default), does not,
+    and the page's limit is back afterwards."""
+    seen = []
+    original = importer_module._Batch.write
+
+    def write(batch, *args, **kwargs):
+        seen.append(connection.connection.answer_limit)
+        return original(batch, *args, **kwargs)
+
+    monkeypatch.setattr(importer_module._Batch, "write", write)
+    connection.ensure_connection()
+    page_limit = connection.connection.answer_limit
+
+    run(row())
+
+    assert page_limit == 7.0  # DB_STATEMENT_TIMEOUT_MS's 5,000 and 2 s
+    assert seen == [None]
+    assert connection.connection.answer_limit == page_limit

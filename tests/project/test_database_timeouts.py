@@ -4,14 +4,19 @@ gunicorn serves the project against a database that does not answer: a TCP liste
 accepts connections and never replies (the connect timeout), and the test run's own
 PostgreSQL with the listings table locked (the statement timeout)."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
+from naloxone_finder.postgresql.base import AnswerLimitedConnection, DatabaseStalled
 from tests.postgres_cluster import SilentThenForwarding
 from tests.processes import ROOT, gunicorn, run_django
 
@@ -95,13 +100,80 @@ def test_a_table_locked_past_the_statement_timeout_gives_503_fast_and_then_recov
         assert requests.get(f"{site}/search?near=40.75,-73.99", timeout=30).status_code == 200
 
 
+@contextlib.contextmanager
+def frozen(server):
+    """Every process of `server` stopped (SIGSTOP) for the block: connections stay open,
+    and the kernel still accepts new ones and acknowledges what is sent, but nothing
+    answers, as when a database host hangs."""
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    processes = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:  # its parent
+            processes.append(int(stat.parent.name))
+    for pid in processes:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in processes:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_a_server_that_stops_answering_gives_503_fast_and_the_site_recovers(replication):
+    """The statement timeout is the server's: a stopped server enforces nothing. The site
+    gives up on an answer after the statement timeout and 2 s (3.5 s here), on the worker's
+    open connection as on a new one (the connect timeout)."""
+    with gunicorn(DATABASE_URL=replication.primary_url, **TIMEOUTS) as site:
+        # The worker's persistent connection is open.
+        assert requests.get(f"{site}/search?near=40.75,-73.99", timeout=30).status_code == 200
+
+        with frozen(replication.primary):
+            health, health_seconds = timed_get(f"{site}/healthz")
+            page, page_seconds = timed_get(f"{site}/search?near=40.74,-73.98")  # not cached
+
+        assert health.status_code == 503
+        assert health_seconds < FAIL_FAST_SECONDS
+        assert page.status_code == 503
+        assert "The directory is not answering right now" in page.text
+        assert page_seconds < FAIL_FAST_SECONDS
+        assert eventually_ok(f"{site}/healthz") == 200
+        assert requests.get(f"{site}/search?near=40.74,-73.98", timeout=30).status_code == 200
+
+
+def test_a_stalled_answer_ends_the_wait_and_drops_the_connection(replication):
+    """On an open connection whose server process has stopped, a statement ends after
+    the limit with DatabaseStalled (an OperationalError), and the connection is closed,
+    never used again."""
+    connection = AnswerLimitedConnection.connect(replication.primary_url, autocommit=True)
+    connection.answer_limit = 1.0
+    [(backend,)] = connection.execute("SELECT pg_backend_pid()").fetchall()
+    os.kill(backend, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseStalled) as stalled:
+            connection.execute("SELECT 1")
+        waited = time.monotonic() - started
+    finally:
+        os.kill(backend, signal.SIGCONT)
+        connection.close()
+
+    assert isinstance(stalled.value, psycopg.OperationalError)
+    assert 1.0 <= waited < 3
+    assert connection.closed
+
+
 def test_the_timeouts_reach_the_database_session(replication):
     result = run_django(
         "from django.db import connection; cursor = connection.cursor(); "
         "cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0]); "
         "cursor.execute('SHOW application_name'); print(cursor.fetchone()[0]); "
         "cursor.execute('SHOW jit'); print(cursor.fetchone()[0]); "
-        "print(connection.settings_dict['OPTIONS']['connect_timeout'])",
+        "print(connection.settings_dict['OPTIONS']['connect_timeout']); "
+        "print(connection.connection.answer_limit)",
         DATABASE_URL=replication.primary_url,
         DB_STATEMENT_TIMEOUT_MS="1500",
         DB_CONNECT_TIMEOUT="3",
@@ -109,7 +181,8 @@ def test_the_timeouts_reach_the_database_session(replication):
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["1500ms", "naloxone-finder", "off", "3"]
+    # The site's own wait for an answer: the statement timeout and 2 s.
+    assert result.stdout.split() == ["1500ms", "naloxone-finder", "off", "3", "3.5"]
 
 
 def test_jit_stays_the_servers_own_when_told(replication):
