@@ -13,6 +13,10 @@ It says the same as `published().for_listing().with_open_now(moment)` followed b
 `.near(point, miles)` (tests/models/test_nearby.py compares the two): the bounding box
 lets PostgreSQL use the partial (latitude, longitude) index on published rows, the
 great-circle distance trims the box's corners, and the order is distance, name, id.
+
+The same way, written once: the search fallback's reach (`nearest_distance`, a walk of
+the GiST index of positions nearest first) and the mail-based programs it lists
+(`mail_based_serving`).
 """
 
 import math
@@ -36,6 +40,7 @@ COLUMNS = tuple(
     if field.attname in Location.LISTING_FIELDS
 )
 OFFERING_COLUMNS = frozenset(name for name, _label in OFFERINGS)
+SELECTED_COLUMNS = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
 
 # Haversine, as domain.geo.great_circle_miles writes it for the ORM; LEAST guards ASIN
 # against a rounding error just above 1.
@@ -111,10 +116,9 @@ def statement(shape: tuple) -> str:
         f"{DISTANCE_SQL} <= %(miles)s",
         *filter_conditions(shape),
     ]
-    columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
     where = "\n  AND ".join(conditions)
     return (
-        f"SELECT {columns},\n  {DISTANCE_SQL} AS distance,\n"
+        f"SELECT {SELECTED_COLUMNS},\n  {DISTANCE_SQL} AS distance,\n"
         f"  {HOURS_SQL} AS hours,\n  COUNT(*) OVER () AS total\n"
         f'FROM "locations_location"\nWHERE {where}\n'
         'ORDER BY distance, "locations_location"."name", "locations_location"."id"\n'
@@ -264,12 +268,11 @@ def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], in
 @lru_cache(maxsize=2)
 def mail_based_statement(in_a_state: bool) -> str:
     """The SQL of mail_based_serving, for a search in a state or not."""
-    columns = ", ".join(f'"locations_location"."{name}"' for name in COLUMNS)
     serving = "states_served = '{}'"
     if in_a_state:
         serving = f"({serving} OR states_served @> ARRAY[%(state)s]::varchar(2)[])"
     return (
-        f"SELECT {columns},\n  {DISTANCE_SQL} AS distance,\n"
+        f"SELECT {SELECTED_COLUMNS},\n  {DISTANCE_SQL} AS distance,\n"
         f"  {HOURS_SQL} AS hours,\n  NULL AS total\n"
         f'FROM "locations_location"\n'
         f"WHERE status = 'published' AND kind = 'mail_based' AND {serving}\n"
