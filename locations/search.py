@@ -11,16 +11,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django import forms
+from django.core.cache import caches
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from naloxone_finder.data_version import CACHE_ALIAS as DATA_VERSION_CACHE
+from naloxone_finder.data_version import VERSION_KEY as DATA_VERSION_KEY
+
 from .domain.geo import Point
+from .domain.lru import LRU
 from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.nearby import Filters, count_nearby, nearby_page, nearest_distance
+from .models.nearby import Filters, count_nearby, nearby_page, nearest_matches, places_by_id
 from .models.nearby import mail_based_serving as nearby_mail_based
 from .models.places import OFFERINGS
 
@@ -428,19 +433,47 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
     return result
 
 
+# What the fallback found when fewer than FALLBACK_NEAREST places match its filters
+# anywhere: their ids, per data version, second and filters. Finding that out reads every
+# published place (the walk finds no fifth), which a rare set of filters (or "open now"
+# in the hours when nothing is open) would otherwise cost every search that asks.
+FEW_ANYWHERE = LRU(256)
+
+
+def data_version() -> str | None:
+    """The public cache's data version, or None when it cannot be read (then nothing is
+    kept): every write changes it (services/cache_version.py)."""
+    try:
+        return caches[DATA_VERSION_CACHE].get(DATA_VERSION_KEY)
+    except Exception:
+        return None
+
+
 def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime) -> list:
     """The FALLBACK_NEAREST places nearest `point` that match the filters, mail-based
     programs aside, in two statements: a distance that holds at least that many matches
     (the farthest of the nearest on a flat map, walked through the GiST index:
     models/nearby.py), then the page query within it. Nothing within `radius` matched,
-    so all of them are beyond it."""
+    so all of them are beyond it. When fewer match anywhere, the walk has found them all:
+    they are listed by id, and kept for the same data version, second and filters (read
+    before the walk, so that a write during it gives a new key)."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
-    reach = nearest_distance(point, chosen, moment, FALLBACK_NEAREST)
-    if reach is None:
-        return []
-    # A hair wider, so that the farthest of them is not lost to rounding at the edge.
-    found, _total = nearby_page(point, reach * (1 + 1e-9), chosen, moment, 0, FALLBACK_NEAREST)
-    return found
+    version = data_version()
+    key = (version, moment.replace(microsecond=0), chosen)
+    few = FEW_ANYWHERE.get(key) if version else None
+    if few is None:
+        matches = nearest_matches(point, chosen, moment, FALLBACK_NEAREST)
+        if len(matches) >= FALLBACK_NEAREST:
+            reach = max(distance for _id, distance in matches)
+            # A hair wider, so that the farthest is not lost to rounding at the edge.
+            found, _total = nearby_page(
+                point, reach * (1 + 1e-9), chosen, moment, 0, FALLBACK_NEAREST
+            )
+            return found
+        few = tuple(place_id for place_id, _distance in matches)
+        if version:
+            FEW_ANYWHERE.put(key, few)
+    return places_by_id(point, few, moment) if few else []
 
 
 def mail_based_serving(point: Point, moment: datetime) -> list:

@@ -14,9 +14,9 @@ It says the same as `published().for_listing().with_open_now(moment)` followed b
 lets PostgreSQL use the partial (latitude, longitude) index on published rows, the
 great-circle distance trims the box's corners, and the order is distance, name, id.
 
-The same way, written once: the search fallback's reach (`nearest_distance`, a walk of
-the GiST index of positions nearest first) and the mail-based programs it lists
-(`mail_based_serving`).
+The same way, written once: the search fallback's nearest matches (`nearest_matches`, a
+walk of the GiST index of positions nearest first), places by id, and the mail-based
+programs the fallback lists (`mail_based_serving`).
 """
 
 import math
@@ -134,7 +134,7 @@ FLAT_POSITION = 'point("locations_location"."longitude", "locations_location"."l
 
 @lru_cache(maxsize=256)
 def nearest_statement(shape: tuple) -> str:
-    """The SQL of nearest_distance for one shape of filters."""
+    """The SQL of nearest_matches for one shape of filters."""
     conditions = [
         "status = 'published'",
         "latitude IS NOT NULL",
@@ -143,8 +143,8 @@ def nearest_statement(shape: tuple) -> str:
     ]
     where = "\n  AND ".join(conditions)
     return (
-        f'SELECT {DISTANCE_SQL}\nFROM "locations_location"\nWHERE {where}\n'
-        f"ORDER BY {FLAT_POSITION} <-> point(%(lng)s, %(lat)s)\nLIMIT %(limit)s"
+        f'SELECT "locations_location"."id", {DISTANCE_SQL}\nFROM "locations_location"\n'
+        f"WHERE {where}\nORDER BY {FLAT_POSITION} <-> point(%(lng)s, %(lat)s)\nLIMIT %(limit)s"
     )
 
 
@@ -155,7 +155,7 @@ def nearest_parameters(point: Point, filters: Filters, moment: datetime, count: 
 
 
 def explain_nearest(point: Point, filters: Filters, moment: datetime, count: int) -> str:
-    """PostgreSQL's plan of nearest_distance's statement (for the index test)."""
+    """PostgreSQL's plan of nearest_matches's statement (for the index test)."""
     alias = router.db_for_read(Location)
     with connections[alias].cursor() as cursor:
         cursor.execute(
@@ -165,20 +165,21 @@ def explain_nearest(point: Point, filters: Filters, moment: datetime, count: int
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def nearest_distance(point: Point, filters: Filters, moment: datetime, count: int) -> float | None:
-    """A distance in miles within which at least `count` places match the filters (or
-    every match, when fewer do): the farthest of the `count` matches nearest `point` on
-    a flat map of degrees, found through the GiST index without reading the places
-    around them that do not match. On the globe other places may be nearer than some of
-    these (a degree of longitude is shorter than one of latitude), but none is farther
-    than the farthest of them, so a search of that radius holds the true nearest.
-    None when nothing matches anywhere."""
+def nearest_matches(
+    point: Point, filters: Filters, moment: datetime, count: int
+) -> list[tuple[int, float]]:
+    """(id, distance in miles) of the `count` places matching the filters nearest `point`
+    on a flat map of degrees, found through the GiST index without reading the places
+    around them that do not match; fewer when fewer match anywhere.
+
+    On the globe other places may be nearer than some of these (a degree of longitude is
+    shorter than one of latitude), but none is farther than the farthest of them, so a
+    search of that radius holds the true nearest."""
     alias = router.db_for_read(Location)
     params = nearest_parameters(point, filters, moment, count)
     with connections[alias].cursor() as cursor:
         cursor.execute(nearest_statement(filters.shape()), params)
-        distances = [distance for (distance,) in cursor.fetchall()]
-    return max(distances, default=None)
+        return cursor.fetchall()
 
 
 def parameters(point: Point, miles: float, filters: Filters, moment: datetime) -> dict:
@@ -263,6 +264,22 @@ def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], in
         place.open_now = status["open"] is True
         places.append(place)
     return places, total
+
+
+BY_ID_STATEMENT = (
+    f"SELECT {SELECTED_COLUMNS},\n  {DISTANCE_SQL} AS distance,\n  {HOURS_SQL} AS hours,\n"
+    '  NULL AS total\nFROM "locations_location"\nWHERE "locations_location"."id" = ANY(%(ids)s)\n'
+    'ORDER BY distance, "locations_location"."name", "locations_location"."id"'
+)
+
+
+def places_by_id(point: Point, ids, moment: datetime) -> list[Location]:
+    """The places of these ids, nearest `point` first (as the page orders), as a list
+    shows them at `moment`."""
+    params = parameters(point, 0, Filters(), moment)
+    params["ids"] = list(ids)
+    places, _total = listed(BY_ID_STATEMENT, params, moment)
+    return places
 
 
 @lru_cache(maxsize=2)

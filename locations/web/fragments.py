@@ -6,45 +6,12 @@ and filters (includes/search_fields.html) are kept here, per language and choice
 most searches choose only a distance, so a handful of copies serve nearly every page.
 """
 
-import threading
-from collections import OrderedDict
-
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from ..domain.lru import LRU
 from ..search import SearchForm
-
-
-class LRU:
-    """A small thread-safe least-recently-used mapping."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-    def __len__(self) -> int:
-        return len(self.items)
-
 
 SEARCH_FIELDS_TEMPLATE = "includes/search_fields.html"
 search_fields_kept = LRU(500)

@@ -29,12 +29,12 @@ from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from ..domain.lru import LRU
 from ..domain.phones import format_phone, phone_uri
 from ..domain.words import miles_away
 from ..models import Location
 from ..models.places import place_paths
 from .directions import directions_url
-from .fragments import LRU
 
 CHIPS = 3  # offerings a card shows before "n more"; the place's page shows them all
 
