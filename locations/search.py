@@ -434,9 +434,10 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
 
 
 # What the fallback found when fewer than FALLBACK_NEAREST places match its filters
-# anywhere: their ids, per data version, second and filters. Finding that out reads every
-# published place (the walk finds no fifth), which a rare set of filters (or "open now"
-# in the hours when nothing is open) would otherwise cost every search that asks.
+# anywhere: their ids, per data version and filters, and with "open now" per minute (as
+# old as the public cache lets an "open now" answer be). Finding that out reads every
+# published place (the walk finds no fifth), which a rare set of filters, or "open now"
+# in the hours when nothing listed is open, would otherwise cost every search that asks.
 FEW_ANYWHERE = LRU(256)
 
 
@@ -455,11 +456,12 @@ def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime)
     (the farthest of the nearest on a flat map, walked through the GiST index:
     models/nearby.py), then the page query within it. Nothing within `radius` matched,
     so all of them are beyond it. When fewer match anywhere, the walk has found them all:
-    they are listed by id, and kept for the same data version, second and filters (read
-    before the walk, so that a write during it gives a new key)."""
+    they are listed by id, and kept (FEW_ANYWHERE; the data version is read before the
+    walk, so that a write during it gives a new key)."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
     version = data_version()
-    key = (version, moment.replace(microsecond=0), chosen)
+    minute = moment.replace(second=0, microsecond=0) if chosen.open_now else None
+    key = (version, minute, chosen)
     few = FEW_ANYWHERE.get(key) if version else None
     if few is None:
         matches = nearest_matches(point, chosen, moment, FALLBACK_NEAREST)

@@ -412,12 +412,10 @@ def fallback_of(near: str, moment: datetime, **filters):
     return run_search(form.cleaned_data, moment).nearest_beyond
 
 
-def test_filters_few_places_match_are_read_once_per_data_version_and_second(
-    django_assert_num_queries,
-):
+def test_filters_few_places_match_are_read_once_per_data_version(django_assert_num_queries):
     """Fewer than five matches anywhere: the walk reads every place to learn it. Another
-    search with those filters in the same second, from anywhere, lists them by id; after
-    a write, or a second later, the walk runs again."""
+    search with those filters, from anywhere, lists them by id; after a write, the walk
+    runs again."""
     make_location(name="Albany", latitude=42.65, longitude=-73.75, free_naloxone=True)
     make_location(name="Boston", latitude=42.36, longitude=-71.06, free_naloxone=True)
     make_location(name="Not free", latitude=40.8, longitude=-74.0)
@@ -427,29 +425,35 @@ def test_filters_few_places_match_are_read_once_per_data_version_and_second(
     # 1 ZIP, 2 the page (empty), 3 the walk (two matches anywhere), 4 them by id, 5 mail.
     with django_assert_num_queries(5):
         assert [p.name for p in fallback_of("10001", moment, free="1")] == ["Albany", "Boston"]
-    # From near Boston, later in the same second: no walk; nearest first from there.
+    # From near Boston, an hour later: no walk; nearest first from there.
     with django_assert_num_queries(4):
-        found = fallback_of("42.40,-71.10", moment.replace(microsecond=900000), free="1")
+        found = fallback_of("42.40,-71.10", moment + timedelta(hours=1), free="1")
     assert [p.name for p in found] == ["Boston", "Albany"]
     assert found[0].distance < 5
 
-    with django_assert_num_queries(5):  # the next second: walked again
-        fallback_of("10001", moment + timedelta(seconds=1), free="1")
     make_location(name="Newark", latitude=40.73, longitude=-74.17, free_naloxone=True)
     with django_assert_num_queries(5):  # a write: a new data version, walked again
         found = fallback_of("10001", moment, free="1")
     assert [p.name for p in found] == ["Newark", "Albany", "Boston"]
 
 
-def test_filters_nothing_matches_anywhere_cost_one_walk_per_second(django_assert_num_queries):
-    make_location(name="Closed", latitude=42.65, longitude=-73.75)
+def test_open_now_with_nothing_open_anywhere_costs_one_walk_a_minute(django_assert_num_queries):
+    """Nothing is open (the only place keeps office hours): the first search in a minute
+    walks every place; the others that minute do not; the next minute walks again, and
+    finds the place once it opens."""
+    make_location(name="Office", latitude=42.65, longitude=-73.75, hours=[(0, (9, 0), (17, 0))])
     cache_version.current()
-    moment = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    night = datetime(2026, 12, 7, 5, 0, 10, tzinfo=UTC)  # Monday, midnight in New York
 
     with django_assert_num_queries(4):  # ZIP, page, the walk (nothing), mail
-        assert fallback_of("10001", moment, open_now="1") == []
+        assert fallback_of("10001", night, open_now="1") == []
     with django_assert_num_queries(3):  # ZIP, page, mail
-        assert fallback_of("10001", moment, open_now="1") == []
+        assert fallback_of("10001", night + timedelta(seconds=49), open_now="1") == []
+    with django_assert_num_queries(4):  # the next minute
+        assert fallback_of("10001", night + timedelta(minutes=1), open_now="1") == []
+
+    morning = datetime(2026, 12, 7, 14, 0, 5, tzinfo=UTC)  # 9:00 in New York
+    assert [p.name for p in fallback_of("10001", morning, open_now="1")] == ["Office"]
 
 
 def test_the_demo_banner_shows_only_while_demo_data_exists(client):
