@@ -434,10 +434,11 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
 
 
 # What the fallback found when fewer than FALLBACK_NEAREST places match its filters
-# anywhere: their ids, per data version and filters, and with "open now" per minute (as
-# old as the public cache lets an "open now" answer be). Finding that out reads every
-# published place (the walk finds no fifth), which a rare set of filters, or "open now"
-# in the hours when nothing listed is open, would otherwise cost every search that asks.
+# anywhere: their ids, per data version, filters and minute (as old as the public cache
+# lets an "open now" answer be; a minute also bounds what a lagging replica could leave
+# under a new version). Finding that out reads every published place (the walk finds no
+# fifth), which a rare set of filters, or "open now" in the hours when nothing listed is
+# open, would otherwise cost every search that asks.
 FEW_ANYWHERE = LRU(256)
 
 
@@ -460,8 +461,7 @@ def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime)
     walk, so that a write during it gives a new key)."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
     version = data_version()
-    minute = moment.replace(second=0, microsecond=0) if chosen.open_now else None
-    key = (version, minute, chosen)
+    key = (version, moment.replace(second=0, microsecond=0), chosen)
     few = FEW_ANYWHERE.get(key) if version else None
     if few is None:
         matches = nearest_matches(point, chosen, moment, FALLBACK_NEAREST)

@@ -412,10 +412,12 @@ def fallback_of(near: str, moment: datetime, **filters):
     return run_search(form.cleaned_data, moment).nearest_beyond
 
 
-def test_filters_few_places_match_are_read_once_per_data_version(django_assert_num_queries):
+def test_filters_few_places_match_are_read_once_per_data_version_and_minute(
+    django_assert_num_queries,
+):
     """Fewer than five matches anywhere: the walk reads every place to learn it. Another
-    search with those filters, from anywhere, lists them by id; after a write, the walk
-    runs again."""
+    search with those filters that minute, from anywhere, lists them by id; after a
+    write, or the next minute, the walk runs again."""
     make_location(name="Albany", latitude=42.65, longitude=-73.75, free_naloxone=True)
     make_location(name="Boston", latitude=42.36, longitude=-71.06, free_naloxone=True)
     make_location(name="Not free", latitude=40.8, longitude=-74.0)
@@ -425,12 +427,14 @@ def test_filters_few_places_match_are_read_once_per_data_version(django_assert_n
     # 1 ZIP, 2 the page (empty), 3 the walk (two matches anywhere), 4 them by id, 5 mail.
     with django_assert_num_queries(5):
         assert [p.name for p in fallback_of("10001", moment, free="1")] == ["Albany", "Boston"]
-    # From near Boston, an hour later: no walk; nearest first from there.
+    # From near Boston, later in the same minute: no walk; nearest first from there.
     with django_assert_num_queries(4):
-        found = fallback_of("42.40,-71.10", moment + timedelta(hours=1), free="1")
+        found = fallback_of("42.40,-71.10", moment + timedelta(seconds=40), free="1")
     assert [p.name for p in found] == ["Boston", "Albany"]
     assert found[0].distance < 5
 
+    with django_assert_num_queries(5):  # the next minute: walked again
+        fallback_of("10001", moment + timedelta(minutes=1), free="1")
     make_location(name="Newark", latitude=40.73, longitude=-74.17, free_naloxone=True)
     with django_assert_num_queries(5):  # a write: a new data version, walked again
         found = fallback_of("10001", moment, free="1")
