@@ -384,7 +384,7 @@ class Location(PlaceFields):
                 name="location_published_latlng",
             ),
             # A search's fallback: the places nearest a point on a flat map of degrees,
-            # walked nearest first (models/nearby.py, nearest_distance).
+            # walked nearest first (models/nearby.py, nearest_matches).
             GistIndex(
                 Func(F("longitude"), F("latitude"), function="point"),
                 condition=Q(status="published", latitude__isnull=False, longitude__isnull=False),
