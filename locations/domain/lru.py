@@ -1,5 +1,5 @@
 """A small least-recently-used mapping, for what a process keeps: rendered parts of pages
-(locations/web), and what the search learnt in one second (locations/search.py)."""
+(locations/web), and what the search's fallback learnt this minute (locations/search.py)."""
 
 import threading
 from collections import OrderedDict

@@ -32,9 +32,10 @@ class AnswerLimitedConnection(psycopg.Connection):
     seconds (None: no limit)."""
 
     __slots__ = ()
+    answer_limit: float | None = None  # set on each connection (its own __dict__)
 
     def wait(self, gen, *args, timeout=None, **kwargs):
-        limit = self.__dict__.get("answer_limit")
+        limit = self.answer_limit
         if timeout is not None or not limit:
             return super().wait(gen, *args, timeout=timeout, **kwargs)
         try:
@@ -57,7 +58,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         work that raises the statement timeout too (an import)."""
         self.ensure_connection()
         connection = self.connection
-        previous = connection.__dict__.get("answer_limit")
+        previous = connection.answer_limit
         connection.answer_limit = seconds
         try:
             yield
