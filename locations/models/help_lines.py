@@ -7,6 +7,14 @@ from django.db import models
 from django.db.models import Exists
 from django.utils.translation import get_language
 
+from ..domain.lru import LRU
+
+# What help_lines_and_demo_flag read, per data version: a help line's save or delete
+# changes the version (services/cache_version.py), as every write to a place does, so a
+# kept answer is never out of date. A search that finds nothing near (a third of all
+# searches in some hours) then costs no query for them.
+_kept = LRU(8)
+
 
 class HelpLine(models.Model):
     """A help line anyone in the country can call, in English and Spanish."""
@@ -48,15 +56,23 @@ class HelpLine(models.Model):
         return self.description
 
 
-def help_lines_and_demo_flag() -> tuple[list[HelpLine], bool | None]:
+def help_lines_and_demo_flag(version: str | None = None) -> tuple[list[HelpLine], bool | None]:
     """The active help lines, and whether demo listings exist, in one query (pages that
-    show help lines stay within their query budget). The flag is None when no line is
-    active, and the page then asks for it on its own."""
+    show help lines stay within their query budget), or none when this process read them
+    under the same data version `version` (the one the request read; None: not kept).
+    The flag is None when no line is active, and the page then asks for it on its own.
+    The lines are shared by the requests of that version: read them, never change them."""
     from .places import Location
 
+    kept = _kept.get(version) if version else None
+    if kept is not None:
+        return kept
     lines = list(
         HelpLine.objects.filter(active=True).annotate(
             demo_data=Exists(Location.objects.filter(is_demo=True))
         )
     )
-    return lines, (lines[0].demo_data if lines else None)
+    answer = lines, (lines[0].demo_data if lines else None)
+    if version:
+        _kept.put(version, answer)
+    return answer

@@ -12,7 +12,8 @@ never commits sees the change) and again when the transaction commits (so a copy
 computed from the old rows between the first bump and the commit is never reached).
 Services call it after every write; the receivers below also call it for any save or
 delete of a place or its opening hours (the admin's forms and inlines, deletes,
-history reverts), as a safety net for paths that do not go through a service.
+history reverts), as a safety net for paths that do not go through a service, and for
+the other rows public answers show: ZIP codes and the national help lines.
 """
 
 import logging
@@ -84,17 +85,18 @@ def bump(using: str | None = None) -> None:
 
 
 def bump_on_change(sender, instance=None, using=None, **kwargs) -> None:
-    """post_save / post_delete receiver for Location and OpeningHours."""
+    """post_save / post_delete receiver for the models public answers show."""
     bump(using=using)
 
 
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from ..models import Location, OpeningHours, ZipCode
+    from ..models import HelpLine, Location, OpeningHours, ZipCode
 
-    # A ZIP code's place decides which places a search by it finds.
-    for model in (Location, OpeningHours, ZipCode):
+    # A ZIP code's place decides which places a search by it finds; the help lines are on
+    # every search page that finds nothing near.
+    for model in (Location, OpeningHours, ZipCode, HelpLine):
         uid = f"cache_version_{model.__name__}"
         post_save.connect(bump_on_change, sender=model, dispatch_uid=uid + "_save")
         post_delete.connect(bump_on_change, sender=model, dispatch_uid=uid + "_delete")

@@ -56,8 +56,10 @@ def search(request: HttpRequest) -> HttpResponse:
     ctx["clear_filters_url"] = clear_filters_url(request)
     ctx["results_map"] = results_map(ctx["result"])
     if not ctx["result"].total:
-        # No dead end: national help lines, read with the demo-data check (one query).
-        ctx["help_lines"], demo = help_lines_and_demo_flag()
+        # No dead end: national help lines, read with the demo-data check (one query, or
+        # none when this process read them under this data version).
+        version = getattr(request, "data_version", None)
+        ctx["help_lines"], demo = help_lines_and_demo_flag(version)
         if demo is not None:
             ctx["demo_data_present"] = demo
     if ctx["result"].total:

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from locations.exchange.importer import import_rows
-from locations.models import Location, OpeningHours, PossibleDuplicate
+from locations.models import HelpLine, Location, OpeningHours, PossibleDuplicate
 from locations.services import cache_version
 from locations.services.listings import create_listings, mark_verified, publish, unpublish
 from locations.services.merging import merge
@@ -247,6 +247,26 @@ def test_opening_hours_saved_or_deleted_anywhere_change_the_version():
     middle = cache_version.current()
     hours.delete()
     assert len({before, middle, cache_version.current()}) == 3
+
+
+def test_a_help_line_changed_in_the_admin_shows_at_once(anon, admin_client):
+    make_location(name="Far away", latitude=42.0)
+    empty = "/search?near=10001&radius=1"  # nothing near: the help lines are shown
+    line = HelpLine.objects.get(phone="1-800-662-4357")
+    assert anon.get(empty)["X-Public-Cache"] == "miss"
+    assert anon.get(empty)["X-Public-Cache"] == "hit"
+
+    change = reverse("admin:locations_helpline_change", args=[line.pk])
+    data = {"name": "Renamed helpline", "phone": line.phone, "description": line.description,
+            "order": line.order, "active": "on", "name_es": line.name_es,
+            "description_es": line.description_es}  # fmt: skip
+    assert admin_client.post(change, data).status_code == 302
+
+    after = anon.get(empty)
+    assert after["X-Public-Cache"] == "miss"
+    assert "Renamed helpline" in after.content.decode()
+    admin_client.post(reverse("admin:locations_helpline_delete", args=[line.pk]), {"post": "yes"})
+    assert "Renamed helpline" not in anon.get(empty).content.decode()
 
 
 # Heavy reads: built once per version, no SQL afterwards

@@ -5,6 +5,7 @@ buying naloxone at a pharmacy. 911 is a tap-to-call link on every page."""
 import pytest
 
 from locations.models import HelpLine, Location
+from locations.services import cache_version
 from tests.factories import make_location, make_zipcodes
 from tests.pages import Page, squashed
 
@@ -87,7 +88,10 @@ def test_the_state_page_lists_programs_that_mail_to_the_whole_country(client):
 
 
 def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_queries):
-    make_location(name="Far", latitude=42.0, is_demo=True)
+    # Five, so that the fallback always walks to the nearest five (fewer would be
+    # remembered for the minute: search.FEW_ANYWHERE).
+    for n in range(5):
+        make_location(name=f"Far {n}", latitude=42.0 + n / 10, is_demo=True)
 
     # 1 ZIP, 2 the page (empty), 3-4 the fallback's nearest places (how far they reach,
     # then the page query that far), 5 the mail-based programs, 6 the help lines with
@@ -97,6 +101,21 @@ def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_
 
     assert "Demo data, not real locations" in response.content.decode()
     assert SAMHSA in response.content.decode()
+
+    # Another search that finds nothing, under the same data version: the help lines
+    # and the flag this process read are used again (1 ZIP, 2 the page, 3-4 the
+    # fallback, 5 the mail-based programs).
+    with django_assert_num_queries(5):
+        again = client.get("/search?near=10001&radius=5")
+    assert "Demo data, not real locations" in again.content.decode()
+    assert SAMHSA in again.content.decode()
+
+    # A new version (any write) reads them again.
+    HelpLine.objects.filter(phone=SAMHSA).update(name="Renamed")
+    cache_version.bump()
+    with django_assert_num_queries(6):
+        renamed = client.get("/search?near=10001&radius=10")
+    assert "Renamed" in renamed.content.decode()
 
 
 def test_without_active_help_lines_the_page_still_says_what_to_do(client):
