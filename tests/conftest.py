@@ -36,6 +36,17 @@ def _clear_cache():
         store.clear()
 
 
+@pytest.fixture(autouse=True)
+def _one_cache_minute(monkeypatch):
+    # The public cache's key for an answer that says what is open now holds the minute, so
+    # that it is kept no longer. Within a test it is one minute: a real minute turning
+    # between two requests would otherwise pass for a copy not kept or for a new data
+    # version (a miss, a 200 instead of a 304). tests/web/test_http_caching.py turns it.
+    from locations.domain import http_cache
+
+    monkeypatch.setattr(http_cache, "minute_of", lambda now: "the test's minute")
+
+
 def _commits(request) -> bool:
     """Whether the test's data is committed (transactional_db, live_server), so that
     another database connection sees it."""

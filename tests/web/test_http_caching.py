@@ -2,9 +2,12 @@
 304s, Vary, no-store where due, and the normalised keys (two spellings of one query are
 one cache entry)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.test import Client
 
+from locations.domain import http_cache
 from locations.domain.http_cache import MAX_AGE, STALE_WHILE_REVALIDATE
 from tests.factories import make_location, make_zipcodes
 
@@ -12,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 PLAIN = f"public, max-age={MAX_AGE}, s-maxage={MAX_AGE}, stale-while-revalidate="
 PLAIN += str(STALE_WHILE_REVALIDATE)
+# The clock's minute as keys hold it (tests/conftest.py gives each test one minute).
+MINUTE_OF = http_cache.minute_of
 
 
 @pytest.fixture
@@ -58,6 +63,27 @@ def test_answers_with_open_now_are_fresh_until_the_minute_ends(anon, url):
     assert response["Cache-Control"].startswith("public, max-age=")
     assert "stale-while-revalidate" not in response["Cache-Control"]
     assert 1 <= max_age(response) <= 60
+
+
+def test_an_answer_with_open_now_is_computed_again_the_next_minute(anon, monkeypatch):
+    minute = ["202612071200"]
+    monkeypatch.setattr(http_cache, "minute_of", lambda now: minute[0])
+    kept_an_hour = "/states/"
+    for url in ("/search?near=10001", "/api/v1/locations?near=10001", kept_an_hour):
+        assert anon.get(url)["X-Public-Cache"] == "miss"
+        assert anon.get(url)["X-Public-Cache"] == "hit"
+
+    minute[0] = "202612071201"
+
+    assert anon.get("/search?near=10001")["X-Public-Cache"] == "miss"
+    assert anon.get("/api/v1/locations?near=10001")["X-Public-Cache"] == "miss"
+    assert anon.get(kept_an_hour)["X-Public-Cache"] == "hit"
+
+
+def test_the_minute_of_a_key_is_the_clocks():
+    last_second = datetime(2026, 12, 7, 12, 0, 59, 999999, tzinfo=UTC)
+    assert MINUTE_OF(last_second) == MINUTE_OF(last_second.replace(second=0, microsecond=0))
+    assert MINUTE_OF(last_second) != MINUTE_OF(last_second + timedelta(microseconds=1))
 
 
 def test_the_detail_page_shows_open_now_so_it_is_kept_a_minute_at_most(anon, data):
