@@ -25,8 +25,15 @@ from .domain.place_names import key_variants
 from .domain.usps import STATES, state_code
 from .domain.words import miles, miles_lazy
 from .models import Location, ZipCode
-from .models.nearby import Filters, count_nearby, nearby_page, nearest_matches, places_by_id
-from .models.nearby import mail_based_serving as nearby_mail_based
+from .models.nearby import (
+    Filters,
+    count_nearby,
+    mail_based_serving,
+    nearby_page,
+    nearby_page_and_mail_based,
+    nearest_matches,
+    places_by_id_and_mail_based,
+)
 from .models.places import OFFERINGS
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
@@ -416,7 +423,7 @@ def nearby_filters(data: dict) -> Filters:
 
 def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
     """Run a validated search: one query for the page and its count (models/nearby.py),
-    and, when nothing is within the radius, one for the fallback."""
+    and, when nothing is within the radius, at most two for the fallback."""
     moment = moment or timezone.now()
     point, radius, page = data["near"], data["radius"], data["page"]
     chosen = nearby_filters(data)
@@ -428,8 +435,7 @@ def run_search(data: dict, moment: datetime | None = None) -> SearchResult:
         raise PageOutOfRange(page, max(1, math.ceil(total / PAGE_SIZE)))
     result = SearchResult(point=point, radius=radius, page=page, total=total or 0, results=places)
     if not places:
-        result.nearest_beyond = nearest_beyond(chosen, point, radius, moment)
-        result.mail_based = mail_based_serving(point, moment)
+        result.nearest_beyond, result.mail_based = fallback(chosen, point, moment)
     return result
 
 
@@ -451,14 +457,19 @@ def data_version() -> str | None:
         return None
 
 
-def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime) -> list:
-    """The FALLBACK_NEAREST places nearest `point` that match the filters, mail-based
-    programs aside, in two statements: a distance that holds at least that many matches
-    (the farthest of the nearest on a flat map, walked through the GiST index:
-    models/nearby.py), then the page query within it. Nothing within `radius` matched,
-    so all of them are beyond it. When fewer match anywhere, the walk has found them all:
-    they are listed by id, and kept (FEW_ANYWHERE; the data version is read before the
-    walk, so that a write during it gives a new key)."""
+def fallback(chosen: Filters, point: Point, moment: datetime) -> tuple[list, list]:
+    """When nothing within the radius matched: the FALLBACK_NEAREST places nearest `point`
+    that match the filters, mail-based programs aside (all of them beyond the radius), and
+    the mail-based programs that serve the searched state or the whole country, nearest
+    first (they do no filtering of their own), in two statements:
+
+    - a distance that holds at least that many matches: the farthest of the nearest on a
+      flat map, walked through the GiST index (models/nearby.py);
+    - the page query within it, and the programs in the same statement.
+
+    When fewer match anywhere, the walk has found them all: they are listed by id (with
+    the programs), and kept (FEW_ANYWHERE; the data version is read before the walk, so
+    that a write during it gives a new key); when none does, only the programs are read."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
     version = data_version()
     key = (version, moment.replace(second=0, microsecond=0), chosen)
@@ -468,18 +479,12 @@ def nearest_beyond(chosen: Filters, point: Point, radius: int, moment: datetime)
         if len(matches) >= FALLBACK_NEAREST:
             reach = max(distance for _id, distance in matches)
             # A hair wider, so that the farthest is not lost to rounding at the edge.
-            found, _total = nearby_page(
-                point, reach * (1 + 1e-9), chosen, moment, 0, FALLBACK_NEAREST
+            return nearby_page_and_mail_based(
+                point, reach * (1 + 1e-9), chosen, moment, FALLBACK_NEAREST, FALLBACK_MAIL_BASED
             )
-            return found
         few = tuple(place_id for place_id, _distance in matches)
         if version:
             FEW_ANYWHERE.put(key, few)
-    return places_by_id(point, few, moment) if few else []
-
-
-def mail_based_serving(point: Point, moment: datetime) -> list:
-    """The mail-based programs that serve the searched state or the whole country (no
-    states listed), nearest first; they do no filtering of their own (one query, through
-    the index of published mail-based programs: models/nearby.py)."""
-    return nearby_mail_based(point, moment, FALLBACK_MAIL_BASED)
+    if few:
+        return places_by_id_and_mail_based(point, few, moment, FALLBACK_MAIL_BASED)
+    return [], mail_based_serving(point, moment, FALLBACK_MAIL_BASED)

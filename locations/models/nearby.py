@@ -16,7 +16,8 @@ great-circle distance trims the box's corners, and the order is distance, name, 
 
 The same way, written once: the search fallback's nearest matches (`nearest_matches`, a
 walk of the GiST index of positions nearest first), places by id, and the mail-based
-programs the fallback lists (`mail_based_serving`).
+programs the fallback lists (`mail_based_serving`), which the fallback reads in the same
+statement as its places (`with_mail_based`).
 """
 
 import math
@@ -32,6 +33,8 @@ from django.utils.translation import get_language
 from ..domain.geo import EARTH_RADIUS_MILES, Point, bounding_box
 from ..domain.open_status import OPEN_AT_SQL
 from .places import OFFERINGS, Location
+
+MAIL_BASED = Location.Kind.MAIL_BASED.value
 
 # The columns a list shows, in the model's field order (what Location.from_db expects).
 COLUMNS = tuple(
@@ -273,15 +276,6 @@ BY_ID_STATEMENT = (
 )
 
 
-def places_by_id(point: Point, ids, moment: datetime) -> list[Location]:
-    """The places of these ids, nearest `point` first (as the page orders), as a list
-    shows them at `moment`."""
-    params = parameters(point, 0, Filters(), moment)
-    params["ids"] = list(ids)
-    places, _total = listed(BY_ID_STATEMENT, params, moment)
-    return places
-
-
 @lru_cache(maxsize=2)
 def mail_based_statement(in_a_state: bool) -> str:
     """The SQL of mail_based_serving, for a search in a state or not."""
@@ -294,7 +288,7 @@ def mail_based_statement(in_a_state: bool) -> str:
         f'FROM "locations_location"\n'
         f"WHERE status = 'published' AND kind = 'mail_based' AND {serving}\n"
         'ORDER BY distance NULLS LAST, "locations_location"."name", "locations_location"."id"\n'
-        "LIMIT %(limit)s"
+        "LIMIT %(mail_limit)s"
     )
 
 
@@ -304,9 +298,51 @@ def mail_based_serving(point: Point, moment: datetime, limit: int) -> list[Locat
     them, as a list shows them (the same as the ORM's listing query says, in a statement
     written once)."""
     params = parameters(point, 0, Filters(), moment)
-    params.update(state=point.state, limit=limit)
+    params.update(state=point.state, mail_limit=limit)
     places, _total = listed(mail_based_statement(bool(point.state)), params, moment)
     return places
+
+
+@lru_cache(maxsize=64)
+def with_mail_based(sql: str, in_a_state: bool) -> str:
+    """`sql` (rows as `listed` reads them, none of a mail-based program) followed by
+    mail_based_serving's in the same answer: the places first, in their order, then the
+    programs in theirs."""
+    return (
+        f"SELECT * FROM (\n({sql})\nUNION ALL\n({mail_based_statement(in_a_state)})\n) places\n"
+        "ORDER BY kind = 'mail_based', distance NULLS LAST, name, id"
+    )
+
+
+def listed_and_mail_based(
+    sql: str, params: dict, point: Point, moment: datetime, mail_limit: int
+) -> tuple[list[Location], list[Location]]:
+    """The places of `sql` with `params`, as `listed` gives them, and, in the same round
+    trip, the mail-based programs mail_based_serving(point, moment, mail_limit) gives."""
+    params = {**params, "state": point.state, "mail_limit": mail_limit}
+    rows, _total = listed(with_mail_based(sql, bool(point.state)), params, moment)
+    places = [place for place in rows if place.kind != MAIL_BASED]
+    return places, rows[len(places) :]
+
+
+def nearby_page_and_mail_based(
+    point: Point, miles: float, filters: Filters, moment: datetime, limit: int, mail_limit: int
+) -> tuple[list[Location], list[Location]]:
+    """nearby_page's first `limit` places (filters that leave mail-based programs out) and
+    mail_based_serving's programs, in one statement."""
+    params = parameters(point, miles, filters, moment)
+    params.update(limit=limit, offset=0)
+    return listed_and_mail_based(statement(filters.shape()), params, point, moment, mail_limit)
+
+
+def places_by_id_and_mail_based(
+    point: Point, ids, moment: datetime, mail_limit: int
+) -> tuple[list[Location], list[Location]]:
+    """The places of these ids (none mail-based), nearest `point` first (as the page
+    orders), and mail_based_serving's programs, in one statement."""
+    params = parameters(point, 0, Filters(), moment)
+    params["ids"] = list(ids)
+    return listed_and_mail_based(BY_ID_STATEMENT, params, point, moment, mail_limit)
 
 
 def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime) -> int:

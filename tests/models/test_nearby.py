@@ -15,6 +15,8 @@ from locations.models.nearby import (
     count_nearby,
     mail_based_serving,
     nearby_page,
+    nearby_page_and_mail_based,
+    places_by_id_and_mail_based,
     statement,
 )
 from tests.factories import make_location
@@ -161,6 +163,45 @@ def test_the_mail_based_programs_match_the_orm_query():
     # The programs without a position are listed, after every placed one.
     listed = [p.latitude is None for p in mail_based_serving(CENTRE, MOMENTS[0], 20)]
     assert listed.count(True) == 3 and listed == sorted(listed)
+
+
+def test_the_fallback_reads_its_places_and_the_mail_based_programs_in_one_statement(
+    django_assert_num_queries,
+):
+    scatter(40)
+    rng = random.Random(3)
+    for n in range(8):
+        make_location(
+            name=f"Mail {n % 3}",
+            kind=Location.Kind.MAIL_BASED,
+            states_served=rng.choice([[], ["NY"], ["CA"]]),
+            latitude=rng.uniform(25, 48),
+            longitude=rng.uniform(-120, -70),
+            hours=rng.choice([[], [(d, (9, 0), (17, 0)) for d in range(5)]]),
+        )
+    no_mail = Filters(without_kinds=(Location.Kind.MAIL_BASED,))
+    listed = Location.objects.published().exclude(kind="mail_based").order_by("pk")
+    ids = list(listed.values_list("pk", flat=True)[:7])
+    for point in (CENTRE, Point(40.9, -73.8, "x", "")):
+        for moment in MOMENTS:
+            for miles, limit, mail_limit in ((5, 5, 10), (30, 20, 2)):
+                with django_assert_num_queries(1):
+                    places, mail = nearby_page_and_mail_based(
+                        point, miles, no_mail, moment, limit, mail_limit
+                    )
+                alone, _total = nearby_page(point, miles, no_mail, moment, 0, limit)
+                assert described(places) == described(alone) and places
+                assert mail_described(mail) == mail_described(
+                    mail_based_serving(point, moment, mail_limit)
+                )
+                assert mail
+
+            with django_assert_num_queries(1):
+                places, mail = places_by_id_and_mail_based(point, ids, moment, 10)
+            everywhere, _total = nearby_page(point, 20_000, Filters(), moment, 0, 1000)
+            by_id = [place for place in everywhere if place.pk in ids]
+            assert described(places) == described(by_id) and len(places) == 7
+            assert mail_described(mail) == mail_described(mail_based_serving(point, moment, 10))
 
 
 def test_the_rows_are_whole_places_with_their_hours():

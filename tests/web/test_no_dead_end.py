@@ -94,9 +94,9 @@ def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_
         make_location(name=f"Far {n}", latitude=42.0 + n / 10, is_demo=True)
 
     # 1 ZIP, 2 the page (empty), 3-4 the fallback's nearest places (how far they reach,
-    # then the page query that far), 5 the mail-based programs, 6 the help lines with
-    # the demo-data check (one query for both).
-    with django_assert_num_queries(6):
+    # then the page query that far, which reads the mail-based programs too), 5 the help
+    # lines with the demo-data check (one query for both).
+    with django_assert_num_queries(5):
         response = client.get("/search?near=10001&radius=1")
 
     assert "Demo data, not real locations" in response.content.decode()
@@ -104,8 +104,8 @@ def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_
 
     # Another search that finds nothing, under the same data version: the help lines
     # and the flag this process read are used again (1 ZIP, 2 the page, 3-4 the
-    # fallback, 5 the mail-based programs).
-    with django_assert_num_queries(5):
+    # fallback).
+    with django_assert_num_queries(4):
         again = client.get("/search?near=10001&radius=5")
     assert "Demo data, not real locations" in again.content.decode()
     assert SAMHSA in again.content.decode()
@@ -113,7 +113,7 @@ def test_the_help_lines_come_with_the_demo_data_check(client, django_assert_num_
     # A new version (any write) reads them again.
     HelpLine.objects.filter(phone=SAMHSA).update(name="Renamed")
     cache_version.bump()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         renamed = client.get("/search?near=10001&radius=10")
     assert "Renamed" in renamed.content.decode()
 

@@ -339,19 +339,21 @@ def test_the_fallback_takes_two_queries_however_far_it_reaches(client, django_as
     make_location(name="Far", latitude=42.0)
     make_location(name="Mail", kind="mail_based", states_served=["NY"], latitude=42.0)
     # 1 ZIP lookup, 2 the page (empty), 3 how far the nearest five reach (fewer match:
-    # all of them), 4 the page query that far, 5 the mail-based programs, 6 the
+    # all of them), 4 them by id with the mail-based programs, 5 the help lines with the
     # demo-data check.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = search(client, "near=10001&radius=1")
-    assert response.context["result"].mail_based
+    assert [p.name for p in response.context["result"].mail_based] == ["Mail"]
     assert [p.name for p in response.context["result"].nearest_beyond] == ["Far"]
 
     for i in range(5):
         make_location(name=f"Near {i}", latitude=40.8 + i * 0.01)
-    with django_assert_num_queries(6):
+    # 4 the page query that far, with the mail-based programs.
+    with django_assert_num_queries(5):
         response = search(client, "near=10001&radius=1")
     nearest = [p.name for p in response.context["result"].nearest_beyond]
     assert nearest == [f"Near {i}" for i in range(5)]
+    assert [p.name for p in response.context["result"].mail_based] == ["Mail"]
 
 
 def test_the_fallback_finds_the_nearest_however_far_they_are(client):
@@ -424,19 +426,20 @@ def test_filters_few_places_match_are_read_once_per_data_version_and_minute(
     cache_version.current()  # the data version exists, as after any request
     moment = datetime(2026, 12, 7, 15, 0, 0, 250000, tzinfo=UTC)
 
-    # 1 ZIP, 2 the page (empty), 3 the walk (two matches anywhere), 4 them by id, 5 mail.
-    with django_assert_num_queries(5):
+    # 1 ZIP, 2 the page (empty), 3 the walk (two matches anywhere), 4 them by id with the
+    # mail-based programs.
+    with django_assert_num_queries(4):
         assert [p.name for p in fallback_of("10001", moment, free="1")] == ["Albany", "Boston"]
     # From near Boston, later in the same minute: no walk; nearest first from there.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         found = fallback_of("42.40,-71.10", moment + timedelta(seconds=40), free="1")
     assert [p.name for p in found] == ["Boston", "Albany"]
     assert found[0].distance < 5
 
-    with django_assert_num_queries(5):  # the next minute: walked again
+    with django_assert_num_queries(4):  # the next minute: walked again
         fallback_of("10001", moment + timedelta(minutes=1), free="1")
     make_location(name="Newark", latitude=40.73, longitude=-74.17, free_naloxone=True)
-    with django_assert_num_queries(5):  # a write: a new data version, walked again
+    with django_assert_num_queries(4):  # a write: a new data version, walked again
         found = fallback_of("10001", moment, free="1")
     assert [p.name for p in found] == ["Newark", "Albany", "Boston"]
 

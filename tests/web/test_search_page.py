@@ -340,16 +340,18 @@ def test_the_results_page_takes_three_queries_with_hours_and_map(client, django_
     )
 
 
-def test_the_fallback_page_takes_six_queries_with_hours_and_map(client, django_assert_num_queries):
+def test_the_fallback_page_takes_five_queries_with_hours_and_map(client, django_assert_num_queries):
     for i in range(6):
         make_location(name=f"Far {i}", latitude=42.0 + i * 0.01, hours=[(0, (9, 0), (17, 0))])
     make_location(name="Mail", kind=Location.Kind.MAIL_BASED, states_served=["NY"],
                   latitude=43.0, hours=[(0, (9, 0), (17, 0))])  # fmt: skip
-    # 1 ZIP lookup, 2 the page (empty), 3-4 the fallback's rings of 50 and 150 miles (the
-    # second holds five), 5 the mail-based programs, 6 the demo-data check; hours in each.
-    with django_assert_num_queries(6):
+    # 1 ZIP lookup, 2 the page (empty), 3 the walk to the nearest five, 4 the page query
+    # that far with the mail-based programs, 5 the help lines with the demo-data check;
+    # hours in each.
+    with django_assert_num_queries(5):
         response = search(client, "near=10001&radius=1")
     assert len(map_data(Page(response.content.decode()))["places"]) == 5
+    assert [place.name for place in response.context["result"].mail_based] == ["Mail"]
 
 
 # Words that read right: plurals, translated choices, localised distances, zone names.
