@@ -154,23 +154,26 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Fail fast on a sick database (see naloxone_finder/database.py): a hung or unreachable
 # server gives /healthz 503 and the error page in seconds, not a worker held until killed.
-DB_TIMEOUTS = {
+DB_CONNECTION = {
     "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
     "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", default=5000),
     "tcp_user_timeout_ms": env.int("DB_TCP_USER_TIMEOUT_MS", default=10000),
     "jit": env.bool("DB_JIT", default=False),
+    # Parameters sent apart, statements prepared on their fifth run (database.py): off
+    # only behind a pooler in transaction mode that cannot keep prepared statements.
+    "prepared_statements": env.bool("DB_PREPARED_STATEMENTS", default=True),
 }
 # Imports (admin and command) run long statements: their own limit, 0 for none.
 DB_IMPORT_STATEMENT_TIMEOUT_MS = env.int("DB_IMPORT_STATEMENT_TIMEOUT_MS", default=0)
 DATABASES["default"]["OPTIONS"] = connection_options(
-    DATABASES["default"].get("OPTIONS", {}), application_name="naloxone-finder", **DB_TIMEOUTS
+    DATABASES["default"].get("OPTIONS", {}), application_name="naloxone-finder", **DB_CONNECTION
 )
 
 
 # Django's PostgreSQL backend, with that limit: a server that stops answering on an open
 # connection cannot enforce its own statement timeout.
 DATABASES["default"]["ENGINE"] = "naloxone_finder.postgresql"
-DATABASES["default"]["ANSWER_TIMEOUT"] = answer_timeout(DB_TIMEOUTS["statement_timeout_ms"])
+DATABASES["default"]["ANSWER_TIMEOUT"] = answer_timeout(DB_CONNECTION["statement_timeout_ms"])
 
 # Read replicas: public reads go to one that is up and not lagging, everything else to the
 # primary (naloxone_finder/db_router.py).
@@ -185,7 +188,7 @@ for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     replica["OPTIONS"] = connection_options(
         replica.get("OPTIONS", {}),
         application_name=f"naloxone-finder replica_{number}",
-        **DB_TIMEOUTS,
+        **DB_CONNECTION,
     )
     # Tests never create a database for a replica: it mirrors the primary's.
     replica["TEST"] = {"MIRROR": "default"}
