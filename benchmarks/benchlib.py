@@ -355,6 +355,26 @@ def table(rows: list[list[str]], left: int = 1) -> None:
             print("  ".join("-" * width for width in widths))
 
 
+# Where Debian and other distributions put libfaketime (Debian: apt install faketime).
+FAKETIME_LIBRARIES = (
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+    "/usr/lib64/faketime/libfaketime.so.1",
+    "/usr/local/lib/faketime/libfaketime.so.1",
+)
+
+
+def shifted_clock(hours: int) -> dict:
+    """Environment that runs a process's clock `hours` off (libfaketime, preloaded): the
+    site then searches as at another hour of the week, when other places are open. A
+    whole number of hours keeps the minutes turning when the client's do."""
+    library = next((path for path in FAKETIME_LIBRARIES if Path(path).exists()), None)
+    if library is None:
+        raise SystemExit("--shift-hours needs libfaketime (Debian: apt install faketime)")
+    return {"LD_PRELOAD": library, "FAKETIME": f"{hours:+d}h"}
+
+
 def add_server_options(parser, database: str) -> None:
     """The options every server benchmark takes: workers, its database, the public
     cache's store, and whether to keep the database."""

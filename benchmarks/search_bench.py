@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/search_bench.py [--requests 1000] [--cold-requests 200]
         [--concurrency 4] [--rounds 3] [--workers 2] [--database naloxone_bench]
-        [--cache-url URL] [--keep]
+        [--cache-url URL] [--keep] [--shift-hours H]
 
 The budgets (docs/performance.md), each against a trivial Django view (`/healthz`, one
 `SELECT 1`) measured the same way in the same run, for the search page (/search?...) and
@@ -88,7 +88,16 @@ try:
     total = count_nearby(data["near"], data["radius"], chosen, moment)
 except Exception as error:
     plan, total = f"(not available: {error!r})", None
-print("PROBE " + json.dumps({"queries": queries, "plan": plan, "total": total}))
+try:
+    from django.utils import timezone
+    from locations.models import Location
+
+    moment = timezone.now()
+    open_places = Location.objects.published().with_open_now(moment).filter(open_now=True).count()
+    clock = [moment.strftime("%a %Y-%m-%d %H:%M UTC"), open_places]
+except Exception as error:
+    clock = [f"(not available: {error!r})", None]
+print("PROBE " + json.dumps({"queries": queries, "plan": plan, "total": total, "clock": clock}))
 """
 
 
@@ -100,12 +109,17 @@ def main() -> int:
                         help="timed requests per cold stream (each a miss, slow)")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=4, help="client connections")
     parser.add_argument("--rounds", type=int, default=3, help="rounds the requests are split into")
+    parser.add_argument("--shift-hours", type=int, default=0,
+                        help="run the site's clock this many hours off (libfaketime), to "
+                        "measure another hour of the week (-10 at 15:00 UTC: night)")  # fmt: skip
     benchlib.add_server_options(parser, "naloxone_bench")
     args = parser.parse_args()
 
     server_url = benchlib.base_database_url()
     bench_url = benchlib.with_database(server_url, args.database)
     env = benchlib.bench_env(bench_url, args.cache_url)
+    if args.shift_hours:
+        env.update(benchlib.shifted_clock(args.shift_hours))
     try:
         benchlib.prepare_database(server_url, args.database, env, PLACES)
         step("choosing the searches (seeded)")
@@ -457,6 +471,10 @@ def report(streams: list[Stream], plan: Plan, probe: dict, args) -> None:
         print(
             "    " + name + ": " + ", ".join(f"{n} ({how or status})" for n, status, how in counted)
         )
+    shown, open_places = probe.get("clock", ["?", None])
+    shift = f" (shifted {args.shift_hours:+d} h)" if args.shift_hours else ""
+    opened = f"; places open then: {open_places:,} of {PLACES:,}" if open_places is not None else ""
+    print(f"The site's clock at the probe: {shown}{shift}{opened}")
     print(f"Plan of the results query for near=10001&radius=10 ({probe['total']} places):")
     print("    " + probe["plan"].replace("\n", "\n    "))
     if probe["total"] is not None:
