@@ -34,6 +34,7 @@ from .models.nearby import (
     nearest_matches,
     places_by_id_and_mail_based,
 )
+from .models.open_places import open_places
 from .models.places import OFFERINGS
 
 RADIUS_CHOICES = [1, 5, 10, 25, 50, 100]
@@ -469,9 +470,23 @@ def fallback(chosen: Filters, point: Point, moment: datetime) -> tuple[list, lis
 
     When fewer match anywhere, the walk has found them all: they are listed by id (with
     the programs), and kept (FEW_ANYWHERE; the data version is read before the walk, so
-    that a write during it gives a new key); when none does, only the programs are read."""
+    that a write during it gives a new key); when none does, only the programs are read.
+
+    "Open now" searches do not walk when the places open this minute are few enough for
+    this process to keep (models/open_places.py, read once a minute): the nearest open
+    places are found among those and listed by id, with the programs."""
     chosen = replace(chosen, without_kinds=(*chosen.without_kinds, Location.Kind.MAIL_BASED))
     version = data_version()
+    if chosen.open_now and version:
+        # The places open this minute, kept by this process when few enough (at night):
+        # the nearest are found among them without walking the closed ones.
+        kept = open_places(version, moment)
+        if kept is not None:
+            ids = kept.nearest(point, chosen, FALLBACK_NEAREST)
+            if not ids:
+                return [], mail_based_serving(point, moment, FALLBACK_MAIL_BASED)
+            places, mail = places_by_id_and_mail_based(point, ids, moment, FALLBACK_MAIL_BASED)
+            return places[:FALLBACK_NEAREST], mail  # ties at the last: by name, as the page
     key = (version, moment.replace(second=0, microsecond=0), chosen)
     few = FEW_ANYWHERE.get(key) if version else None
     if few is None:
