@@ -10,13 +10,16 @@ It also turns PostgreSQL's JIT compilation off unless DB_JIT says otherwise: the
 statements are short, and compiling one (20 ms for a wide "open now" fallback) cost
 more than running it.
 
-And, unless DB_PREPARED_STATEMENTS is off, it makes each connection send its parameters
-apart from the statement (Django's `server_side_binding`) and prepare a statement the
-fifth time it runs (psycopg's `prepare_threshold`): the search's statements are long
-and the same on every request but for their values, and planning them again each time
-was a third of PostgreSQL's work on an uncached search. Django leaves both off because
-a pooler in transaction mode (PgBouncer before 1.21) cannot keep a connection's
-prepared statements; one in session mode can.
+And, unless DB_PREPARED_STATEMENTS is off, each connection prepares a statement the
+fifth time it runs (psycopg's `prepare_threshold`), for the cursors that send their
+parameters apart from the statement: the search's (postgresql/base.py,
+`prepared_cursor`). Its statements are long and the same on every request but for their
+values, and planning them again each time was a third of PostgreSQL's work on an
+uncached search. Every other statement keeps Django's default, the values written into
+the statement, which has no limit on their number (PostgreSQL takes at most 65,535
+parameters: an import of more rows looks its rows up by one list). Django leaves
+preparing off because a pooler in transaction mode (PgBouncer before 1.21) cannot keep
+a connection's prepared statements; one in session mode can.
 """
 
 # Runs of one statement on a connection before psycopg prepares it (psycopg's default).
@@ -54,7 +57,6 @@ def connection_options(
     if settings:
         result["options"] = " ".join([*filter(None, [result.get("options")]), *settings])
     if prepared_statements:
-        result.setdefault("server_side_binding", True)
         result.setdefault("prepare_threshold", PREPARE_THRESHOLD)
     return result
 

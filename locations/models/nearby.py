@@ -160,7 +160,7 @@ def nearest_parameters(point: Point, filters: Filters, moment: datetime, count: 
 def explain_nearest(point: Point, filters: Filters, moment: datetime, count: int) -> str:
     """PostgreSQL's plan of nearest_matches's statement (for the index test)."""
     alias = router.db_for_read(Location)
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(
             f"EXPLAIN {nearest_statement(filters.shape())}",
             nearest_parameters(point, filters, moment, count),
@@ -180,7 +180,7 @@ def nearest_matches(
     search of that radius holds the true nearest."""
     alias = router.db_for_read(Location)
     params = nearest_parameters(point, filters, moment, count)
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(nearest_statement(filters.shape()), params)
         return cursor.fetchall()
 
@@ -251,7 +251,7 @@ def listed(sql: str, params: dict, moment: datetime) -> tuple[list[Location], in
     """Run a statement whose rows are COLUMNS, distance, hours (HOURS_SQL) and total: the
     places, as a list shows them at `moment`, and the last row's total."""
     alias = router.db_for_read(Location)
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     places = []
@@ -350,7 +350,7 @@ def count_nearby(point: Point, miles: float, filters: Filters, moment: datetime)
     alias = router.db_for_read(Location)
     params = parameters(point, miles, filters, moment)
     params.update(limit=1, offset=0)
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(statement(filters.shape()), params)
         row = cursor.fetchone()
     return row[-1] if row else 0
@@ -371,6 +371,6 @@ def explain_nearby(
     params = parameters(point, miles, filters, moment)
     params.update(limit=limit, offset=0)
     options = "(ANALYZE, BUFFERS) " if analyze else ""
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(f"EXPLAIN {options}{statement(filters.shape())}", params)
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -171,7 +171,7 @@ def open_places(version: str, moment: datetime) -> OpenPlaces | None:
     if places is not None:
         return places or None
     alias = router.db_for_read(Location)
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:
         cursor.execute(OPEN_PLACES_SQL, {"moment": minute, "limit": MAX_KEPT + 1})
         rows = cursor.fetchall()
     places = OpenPlaces(rows) if len(rows) <= MAX_KEPT else TOO_MANY

@@ -20,7 +20,7 @@ class ZipCodeQuerySet(models.QuerySet):
     def centre(self, code: str) -> tuple[float, float, str, str] | None:
         """(latitude, longitude, city, state) of one ZIP code, or None. Every search by
         ZIP starts here, so it is one short statement rather than an ORM query."""
-        with connections[self.db].cursor() as cursor:
+        with connections[self.db].prepared_cursor() as cursor:
             cursor.execute(
                 "SELECT latitude, longitude, city, state FROM locations_zipcode WHERE code = %s",
                 [code],

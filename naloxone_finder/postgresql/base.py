@@ -46,6 +46,19 @@ class AnswerLimitedConnection(psycopg.Connection):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def prepared_cursor(self):
+        """A cursor that sends its parameters apart from the statement, so that a
+        statement it runs again and again is prepared by the connection (on its fifth run,
+        DB_PREPARED_STATEMENTS) and not planned anew each time: for the search's few
+        statements, written once, with a few parameters each. Django's own cursor, which
+        writes the values into the statement, when the connections prepare nothing."""
+        if self.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+            return self.cursor()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(base.ServerBindingCursor(self.connection))
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         connection.__class__ = AnswerLimitedConnection
