@@ -93,8 +93,13 @@ class OpenPlaces:
         seen: set[tuple[int, int]] = set()
         unseen = len(self.cells)  # cells holding places not looked at yet
         for ring in range(0, 182):
-            for cell in ring_cells(row, column, ring):
-                if cell in seen or cell not in self.cells:
+            if 8 * ring > unseen:
+                # Fewer cells hold places than this ring has cells: look at them all.
+                cells = [cell for cell in self.cells if cell not in seen]
+            else:
+                cells = [cell for cell in ring_cells(row, column, ring) if cell in self.cells]
+            for cell in cells:
+                if cell in seen:
                     continue
                 seen.add(cell)
                 unseen -= 1
