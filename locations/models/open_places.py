@@ -62,19 +62,16 @@ class OpenPlaces:
 
     def __init__(self, rows):
         self.cells: dict[tuple[int, int], list[tuple]] = {}
-        self.size = 0
         # The lowest cosine of any kept place's latitude: how short a degree of longitude
         # can be anywhere among them (for the lower bound of a cell's distance).
         self.least_cosine = 1.0
         for place_id, latitude, longitude, kind, languages, *offerings in rows:
-            mask = 0
-            for bit, has in zip(OFFERING_BITS.values(), offerings, strict=True):
-                if has:
-                    mask |= bit
+            mask = offering_mask(
+                name for name, has in zip(OFFERING_BITS, offerings, strict=True) if has
+            )
             place = (latitude, longitude, place_id, kind, mask, tuple(languages or ()))
             self.cells.setdefault(cell_of(latitude, longitude), []).append(place)
             self.least_cosine = min(self.least_cosine, math.cos(math.radians(latitude)))
-            self.size += 1
         self.least_cosine = max(self.least_cosine, 0.0)
 
     def nearest(self, point: Point, filters: Filters, count: int) -> list[int]:
